@@ -1,0 +1,13 @@
+// Names and numbers the runtime and the construct must agree on.
+
+/** Attempts per FinSpace or STS call when AWS_MAX_ATTEMPTS is not set: the SDK's 3 cannot ride out a burst of a hundred users deploying at once. */
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/** Milliseconds one HTTP request may take before it is abandoned and retried. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Session name of the handler's AssumeRole calls, seen in the admin role's CloudTrail. */
+export const ROLE_SESSION_NAME = 'finspace-user-handler';
+
+/** The handler function's entry point (file lambda/handler.ts, export `handler`). */
+export const HANDLER_EXPORT = 'handler';

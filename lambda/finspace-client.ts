@@ -1,0 +1,243 @@
+// A small FinSpace Data API client (restJson1), typed after the Smithy model,
+// for the operations FinspaceUser needs. @aws-sdk/client-finspace-data is not
+// available to us, so this assembles the SDK's own parts: SigV4 signing, the
+// Node HTTP handler, and the standard retry strategy and error classification.
+import { randomUUID } from 'node:crypto';
+import { HttpRequest } from '@smithy/core/protocols';
+import {
+  isServerError,
+  isThrottlingError,
+  isTransientError,
+  StandardRetryStrategy,
+} from '@smithy/core/retry';
+import { Hash, streamCollector } from '@smithy/core/serde';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  RetryErrorType,
+  RetryStrategyV2,
+  SdkError,
+} from '@smithy/types';
+import type { ApiAccess, UserType } from './constraints';
+import { errorFromResponse } from './finspace-errors';
+import { resolveFinspaceEndpoint } from './finspace-endpoint';
+
+/** SigV4 signing name of the FinSpace Data API. */
+export const SIGNING_NAME = 'finspace-api';
+
+export type UserStatus = 'CREATING' | 'ENABLED' | 'DISABLED';
+
+export interface GetProgrammaticAccessCredentialsInput {
+  readonly environmentId: string;
+  /** 1 to 60. */
+  readonly durationInMinutes?: number;
+}
+/** Short-term FinSpace API credentials (sensitive). */
+export interface FinspaceApiCredentials {
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+}
+export interface GetProgrammaticAccessCredentialsOutput {
+  readonly credentials?: FinspaceApiCredentials;
+  readonly durationInMinutes?: number;
+}
+export interface GetUserInput {
+  readonly userId: string;
+}
+export interface GetUserOutput {
+  readonly userId?: string;
+  readonly status?: UserStatus;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly emailAddress?: string;
+  readonly type?: UserType;
+  readonly apiAccess?: ApiAccess;
+  readonly apiAccessPrincipalArn?: string;
+  /** Epoch milliseconds, like the other times below. */
+  readonly createTime?: number;
+  readonly lastEnabledTime?: number;
+  readonly lastDisabledTime?: number;
+  readonly lastModifiedTime?: number;
+  readonly lastLoginTime?: number;
+}
+export interface UpdateUserInput {
+  readonly userId: string;
+  readonly type?: UserType;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly apiAccess?: ApiAccess;
+  readonly apiAccessPrincipalArn?: string;
+  /** Idempotency token; a random one when left out, as in the SDK. */
+  readonly clientToken?: string;
+}
+export interface UserIdOutput {
+  readonly userId?: string;
+}
+export interface UserStatusChangeInput {
+  readonly userId: string;
+  readonly clientToken?: string;
+}
+
+export interface FinspaceDataClientConfig {
+  readonly region: string;
+  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** @default - AWS_ENDPOINT_URL_FINSPACE_DATA, then AWS_ENDPOINT_URL, then https://finspace-api.{region}.amazonaws.com */
+  readonly endpoint?: string;
+  /** @default - the SDK's standard retry strategy with `maxAttempts` attempts */
+  readonly retryStrategy?: RetryStrategyV2;
+  /** @default 3, as in the SDK */
+  readonly maxAttempts?: number;
+  /** @default - a NodeHttpHandler with `requestTimeout` */
+  readonly requestHandler?: NodeHttpHandler;
+  /** Milliseconds a request may take before it is abandoned (and retried). @default 10000 */
+  readonly requestTimeout?: number;
+}
+
+interface Call {
+  readonly operation: string;
+  readonly method: 'GET' | 'PUT' | 'POST';
+  readonly path: string;
+  readonly query?: Record<string, string>;
+  readonly body?: Record<string, unknown>;
+}
+
+const label = encodeURIComponent;
+
+export class FinspaceDataClient {
+  private readonly endpoint: URL;
+  private readonly signer: SignatureV4;
+  private readonly retryStrategy: RetryStrategyV2;
+  private readonly maxAttempts: number;
+  private readonly requestHandler: NodeHttpHandler;
+
+  constructor(config: FinspaceDataClientConfig) {
+    this.endpoint = config.endpoint ? new URL(config.endpoint) : resolveFinspaceEndpoint(config.region);
+    this.signer = new SignatureV4({
+      service: SIGNING_NAME,
+      region: config.region,
+      credentials: config.credentials,
+      sha256: Hash.bind(null, 'sha256'),
+    });
+    this.maxAttempts = config.maxAttempts ?? 3;
+    this.retryStrategy = config.retryStrategy ?? new StandardRetryStrategy(this.maxAttempts);
+    this.requestHandler =
+      config.requestHandler ?? new NodeHttpHandler({ requestTimeout: config.requestTimeout ?? 10_000, connectionTimeout: 5_000 });
+  }
+
+  getProgrammaticAccessCredentials(
+    input: GetProgrammaticAccessCredentialsInput,
+  ): Promise<GetProgrammaticAccessCredentialsOutput> {
+    const query: Record<string, string> = { environmentId: input.environmentId };
+    if (input.durationInMinutes !== undefined) query.durationInMinutes = String(input.durationInMinutes);
+    return this.send({ operation: 'GetProgrammaticAccessCredentials', method: 'GET', path: '/credentials/programmatic', query });
+  }
+
+  getUser(input: GetUserInput): Promise<GetUserOutput> {
+    return this.send({ operation: 'GetUser', method: 'GET', path: `/user/${label(input.userId)}` });
+  }
+
+  updateUser(input: UpdateUserInput): Promise<UserIdOutput> {
+    const { userId, ...members } = input;
+    const body = { ...members, clientToken: members.clientToken ?? randomUUID() };
+    return this.send({ operation: 'UpdateUser', method: 'PUT', path: `/user/${label(userId)}`, body });
+  }
+
+  disableUser(input: UserStatusChangeInput): Promise<UserIdOutput> {
+    return this.send({
+      operation: 'DisableUser',
+      method: 'POST',
+      path: `/user/${label(input.userId)}/disable`,
+      body: { clientToken: input.clientToken ?? randomUUID() },
+    });
+  }
+
+  enableUser(input: UserStatusChangeInput): Promise<UserIdOutput> {
+    return this.send({
+      operation: 'EnableUser',
+      method: 'POST',
+      path: `/user/${label(input.userId)}/enable`,
+      body: { clientToken: input.clientToken ?? randomUUID() },
+    });
+  }
+
+  /** Closes kept-alive connections. */
+  destroy(): void {
+    this.requestHandler.destroy();
+  }
+
+  private async send<T>(call: Call): Promise<T> {
+    const invocationId = randomUUID();
+    let token = await this.retryStrategy.acquireInitialRetryToken(SIGNING_NAME);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const output = await this.attempt<T>(call, {
+          'amz-sdk-invocation-id': invocationId,
+          'amz-sdk-request': `attempt=${attempt}; max=${this.maxAttempts}`,
+        });
+        this.retryStrategy.recordSuccess(token);
+        return output;
+      } catch (error) {
+        try {
+          token = await this.retryStrategy.refreshRetryTokenForRetry(token, {
+            errorType: retryErrorType(error as SdkError),
+            error: error as SdkError,
+          });
+        } catch {
+          throw error;
+        }
+        const delay = token.getRetryDelay();
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async attempt<T>(call: Call, sdkHeaders: Record<string, string>): Promise<T> {
+    const basePath = this.endpoint.pathname.replace(/\/$/, '');
+    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const request = new HttpRequest({
+      protocol: this.endpoint.protocol,
+      hostname: this.endpoint.hostname,
+      port: this.endpoint.port ? Number(this.endpoint.port) : undefined,
+      method: call.method,
+      path: `${basePath}${call.path}`,
+      query: call.query,
+      headers: {
+        host: this.endpoint.host,
+        ...sdkHeaders,
+        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+      },
+      body,
+    });
+    const signed = await this.signer.sign(request);
+    const { response } = await this.requestHandler.handle(signed as HttpRequest);
+    const text = Buffer.from(await streamCollector(response.body)).toString('utf8');
+    const parsed = parseJson(text);
+    if (response.statusCode >= 200 && response.statusCode < 300) return (parsed ?? {}) as T;
+    const headers = lowerCaseKeys(response.headers);
+    throw errorFromResponse(response.statusCode, headers['x-amzn-errortype'], parsed, headers['x-amzn-requestid']);
+  }
+}
+
+/** The SDK's classification of an error for its retry strategy. */
+function retryErrorType(error: SdkError): RetryErrorType {
+  if (isThrottlingError(error)) return 'THROTTLING';
+  if (isTransientError(error)) return 'TRANSIENT';
+  if (isServerError(error)) return 'SERVER_ERROR';
+  return 'CLIENT_ERROR';
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}

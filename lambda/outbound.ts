@@ -1,0 +1,65 @@
+// The handler's only door to the network: STS and the FinSpace Data API.
+// Everything else in the runtime is plain logic that tests drive with fakes
+// of this interface.
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { StandardRetryStrategy } from '@smithy/core/retry';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, ROLE_SESSION_NAME } from './consts';
+import {
+  FinspaceDataClient,
+  type GetProgrammaticAccessCredentialsOutput,
+  type GetUserOutput,
+  type UpdateUserInput,
+  type UserIdOutput,
+  type UserStatusChangeInput,
+} from './finspace-client';
+
+export interface Outbound {
+  /** IAM credentials of the admin role (STS AssumeRole). */
+  assumeRole(roleArn: string): Promise<AwsCredentialIdentity>;
+  /** Step two of FinSpace's credentials, signed with the admin role's IAM credentials. */
+  getProgrammaticAccessCredentials(
+    iamCredentials: AwsCredentialIdentity,
+    environmentId: string,
+    durationInMinutes: number,
+  ): Promise<GetProgrammaticAccessCredentialsOutput>;
+  /** User operations, signed with FinSpace-issued credentials. */
+  getUser(finspaceCredentials: AwsCredentialIdentity, userId: string): Promise<GetUserOutput>;
+  updateUser(finspaceCredentials: AwsCredentialIdentity, input: UpdateUserInput): Promise<UserIdOutput>;
+  disableUser(finspaceCredentials: AwsCredentialIdentity, input: UserStatusChangeInput): Promise<UserIdOutput>;
+}
+
+/** Reads AWS_MAX_ATTEMPTS as the SDK does, with a default that rides out a stack-wide burst. */
+export function maxAttemptsFrom(env: NodeJS.ProcessEnv): number {
+  const configured = Number(env.AWS_MAX_ATTEMPTS);
+  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_ATTEMPTS;
+}
+
+/** The real network, configured from the environment the way AWS SDK clients are. */
+export function awsOutbound(env: NodeJS.ProcessEnv = process.env): Outbound {
+  const region = env.AWS_REGION;
+  if (!region) throw new Error('AWS_REGION is not set');
+  const maxAttempts = maxAttemptsFrom(env);
+  // One retry budget and one connection pool for every FinSpace call of this instance.
+  const retryStrategy = new StandardRetryStrategy(maxAttempts);
+  const requestHandler = new NodeHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 });
+  const sts = new STSClient({ region, maxAttempts, requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS } });
+  const finspace = (credentials: AwsCredentialIdentity) =>
+    new FinspaceDataClient({ region, credentials, retryStrategy, maxAttempts, requestHandler });
+
+  return {
+    async assumeRole(roleArn) {
+      const { Credentials: c } = await sts.send(
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME, DurationSeconds: 900 }),
+      );
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS AssumeRole returned no credentials');
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    },
+    getProgrammaticAccessCredentials: (iam, environmentId, durationInMinutes) =>
+      finspace(iam).getProgrammaticAccessCredentials({ environmentId, durationInMinutes }),
+    getUser: (credentials, userId) => finspace(credentials).getUser({ userId }),
+    updateUser: (credentials, input) => finspace(credentials).updateUser(input),
+    disableUser: (credentials, input) => finspace(credentials).disableUser(input),
+  };
+}

@@ -1,0 +1,99 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT } from '../lambda/consts';
+
+/** Days CloudWatch keeps the handler's and the framework's logs. */
+export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/**
+ * The one handler Lambda and provider of a stack, shared by all its
+ * FinspaceUser resources: a thousand users cost a thousand small resources,
+ * not a thousand functions.
+ */
+export class FinspaceUserProvider extends Construct {
+  /** The construct id of the singleton, directly under its stack. */
+  static readonly ID = 'FinspaceUserProvider';
+
+  static of(scope: Construct): FinspaceUserProvider {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(FinspaceUserProvider.ID);
+    return existing instanceof FinspaceUserProvider ? existing : new FinspaceUserProvider(stack, FinspaceUserProvider.ID);
+  }
+
+  /** The onEvent handler that talks to STS and FinSpace. */
+  readonly handler: lambda.IFunction;
+  /** The role the handler runs as: it may assume the declared admin roles and nothing else. */
+  readonly handlerRole: iam.IRole;
+  readonly serviceToken: string;
+
+  private readonly assumeRoleStatement: iam.PolicyStatement;
+  private readonly adminRoleArns = new Set<string>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    const handlerLogs = new logs.LogGroup(this, 'HandlerLogs', {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const handlerRole = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'FinspaceUser handler: assumes the declared FinSpace admin roles',
+    });
+    handlerLogs.grantWrite(handlerRole);
+    this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
+    this.handlerRole = handlerRole;
+
+    this.handler = new NodejsFunction(this, 'Handler', {
+      description: 'Applies Custom::FinspaceUser resources to Amazon FinSpace',
+      entry: path.join(__dirname, '..', 'lambda', 'handler.ts'),
+      handler: HANDLER_EXPORT,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      role: handlerRole,
+      logGroup: handlerLogs,
+      environment: { AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS) },
+      bundling: {
+        // Self-contained: the SDK parts are bundled, not taken from the Lambda runtime.
+        externalModules: [],
+        minify: true,
+        sourceMap: false,
+        target: 'node20',
+        format: OutputFormat.CJS,
+        forceDockerBundling: false,
+      },
+    });
+
+    const frameworkLogs = new logs.LogGroup(this, 'FrameworkLogs', {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'FinspaceUser provider framework: invokes the handler',
+    });
+    frameworkLogs.grantWrite(frameworkRole);
+    const provider = new Provider(this, 'Provider', {
+      onEventHandler: this.handler,
+      frameworkOnEventRole: frameworkRole,
+      logGroup: frameworkLogs,
+    });
+    this.serviceToken = provider.serviceToken;
+  }
+
+  /** Lets the handler assume `roleArn`, once per distinct role. */
+  grantAssumeRole(roleArn: string): void {
+    if (this.adminRoleArns.has(roleArn)) return;
+    if (this.adminRoleArns.size === 0) this.handlerRole.addToPrincipalPolicy(this.assumeRoleStatement);
+    this.adminRoleArns.add(roleArn);
+    this.assumeRoleStatement.addResources(roleArn);
+  }
+}

@@ -1,0 +1,113 @@
+import { CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { formatViolations, type PartialDeclaration, validateDeclaration } from '../lambda/constraints';
+import { ATTRIBUTES, RESOURCE_TYPE, toResourceProperties } from '../lambda/resource-properties';
+import { FinspaceUserProvider } from './finspace-user-provider';
+
+/** FinSpace user types (the API's `UserType`). */
+export enum FinspaceUserType {
+  /** Permission to all the functionality and data in FinSpace. */
+  SUPER_USER = 'SUPER_USER',
+  /** Permissions granted through the permission groups the user belongs to. */
+  APP_USER = 'APP_USER',
+}
+
+/** Whether a user may call GetProgrammaticAccessCredentials (the API's `ApiAccess`). */
+export enum FinspaceApiAccess {
+  ENABLED = 'ENABLED',
+  DISABLED = 'DISABLED',
+}
+
+export interface FinspaceUserProps {
+  /** The FinSpace environment that holds the user (1 to 26 characters). */
+  readonly environmentId: string;
+
+  /** The existing FinSpace user to manage (1 to 26 characters). Changing it replaces the resource. */
+  readonly userId: string;
+
+  /** The user's type. */
+  readonly type: FinspaceUserType;
+
+  /**
+   * The user's first name (1 to 50 characters). Sensitive: never logged nor returned as an attribute.
+   * @default - not managed: FinSpace keeps the current first name
+   */
+  readonly firstName?: string;
+
+  /**
+   * The user's last name (1 to 50 characters). Sensitive: never logged nor returned as an attribute.
+   * @default - not managed: FinSpace keeps the current last name
+   */
+  readonly lastName?: string;
+
+  /**
+   * Whether the user may obtain FinSpace API credentials.
+   * @default - not managed: FinSpace keeps the current setting
+   */
+  readonly apiAccess?: FinspaceApiAccess;
+
+  /**
+   * The IAM role allowed to obtain API credentials for this user. Only with
+   * `apiAccess: FinspaceApiAccess.ENABLED`; with DISABLED (or apiAccess left
+   * out) declaring a principal is an error, since FinSpace would not use it.
+   * @default - not managed: FinSpace keeps the current principal
+   */
+  readonly apiAccessPrincipalArn?: string;
+
+  /**
+   * An IAM role that FinSpace maps to a superuser with API access. The
+   * handler assumes it (STS AssumeRole) and exchanges its credentials for
+   * FinSpace API credentials; it is granted `sts:AssumeRole` on this role only.
+   */
+  readonly adminRoleArn: string;
+
+  /**
+   * What deleting the resource (or replacing it) does to the FinSpace user:
+   * RETAIN leaves the user as it is and calls nothing; DESTROY disables the
+   * user (FinSpace users cannot be deleted). Other policies are refused.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * An existing Amazon FinSpace user whose type, names and API access are
+ * declared in the stack and applied with UpdateUser on deploy.
+ */
+export class FinspaceUser extends Construct {
+  /** The FinSpace user id. */
+  readonly userId: string;
+  /** The FinSpace environment id. */
+  readonly environmentId: string;
+
+  constructor(scope: Construct, id: string, props: FinspaceUserProps) {
+    super(scope, id);
+
+    const declaration: PartialDeclaration = {
+      environmentId: props.environmentId,
+      userId: props.userId,
+      type: props.type,
+      firstName: props.firstName,
+      lastName: props.lastName,
+      apiAccess: props.apiAccess,
+      apiAccessPrincipalArn: props.apiAccessPrincipalArn,
+      adminRoleArn: props.adminRoleArn,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    };
+    // Tokens are checked again by the handler once CloudFormation resolves them.
+    const violations = validateDeclaration(declaration, (value) => Token.isUnresolved(value));
+    if (violations.length > 0) {
+      throw new Error(`FinspaceUser ${this.node.path}: ${formatViolations(violations)}`);
+    }
+
+    const provider = FinspaceUserProvider.of(this);
+    provider.grantAssumeRole(props.adminRoleArn);
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: RESOURCE_TYPE,
+      properties: toResourceProperties(declaration),
+    });
+    this.userId = resource.getAttString(ATTRIBUTES.userId);
+    this.environmentId = resource.getAttString(ATTRIBUTES.environmentId);
+  }
+}

@@ -1,0 +1,2 @@
+export { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from './finspace-user';
+export { FinspaceUserProvider } from './finspace-user-provider';
