@@ -9,6 +9,8 @@ export interface ExampleSettings {
   readonly analystUserId: string;
   readonly engineerUserId: string;
   readonly contractorUserId: string;
+  /** The IAM role the data engineer's pipelines use to call the FinSpace API. */
+  readonly pipelineRoleArn: string;
 }
 
 export const EXAMPLE_DEFAULTS: ExampleSettings = {
@@ -17,6 +19,7 @@ export const EXAMPLE_DEFAULTS: ExampleSettings = {
   analystUserId: 'u-quant-analyst',
   engineerUserId: 'u-data-engineer',
   contractorUserId: 'u-contractor',
+  pipelineRoleArn: 'arn:aws:iam::123456789012:role/DataPipeline',
 };
 
 export function exampleSettings(scope: Construct): ExampleSettings {
@@ -30,6 +33,7 @@ export function exampleSettings(scope: Construct): ExampleSettings {
     analystUserId: read('analystUserId'),
     engineerUserId: read('engineerUserId'),
     contractorUserId: read('contractorUserId'),
+    pipelineRoleArn: read('pipelineRoleArn'),
   };
 }
 
@@ -56,7 +60,7 @@ export class FinspaceUsersStack extends Stack {
       firstName: 'Grace',
       lastName: 'Hopper',
       apiAccess: FinspaceApiAccess.ENABLED,
-      apiAccessPrincipalArn: `arn:aws:iam::${settings.adminRoleArn.split(':')[4]}:role/DataPipeline`,
+      apiAccessPrincipalArn: settings.pipelineRoleArn,
     });
 
     // Disabled in FinSpace when removed from the stack.

@@ -1,0 +1,124 @@
+// The local FinSpace's state: environments, users, IAM principals and roles,
+// issued credentials and idempotency records. Plain JSON, so that a file can
+// hold it between runs (`.finspace-local/emulator.json`).
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ApiAccess, UserType } from '../lambda/constraints';
+import { EXAMPLE_DEFAULTS } from '../bin/example-stack';
+
+export type UserStatus = 'CREATING' | 'ENABLED' | 'DISABLED';
+
+export interface UserRecord {
+  userId: string;
+  status: UserStatus;
+  firstName?: string;
+  lastName?: string;
+  emailAddress?: string;
+  type: UserType;
+  apiAccess: ApiAccess;
+  apiAccessPrincipalArn?: string;
+  createTime: number;
+  lastEnabledTime: number;
+  lastDisabledTime: number;
+  lastModifiedTime: number;
+  lastLoginTime: number;
+}
+
+/** An access key the emulator accepts: long-term IAM, STS session, or FinSpace-issued. */
+export interface AccessKeyRecord {
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** Epoch ms; undefined for long-term keys. */
+  expiresAt?: number;
+  kind: 'iam' | 'finspace';
+  /** IAM keys: the IAM role (or user) ARN the key acts as. */
+  principalArn?: string;
+  /** FinSpace keys: the environment and user they were issued for. */
+  environmentId?: string;
+  userId?: string;
+}
+
+export interface IdempotencyRecord {
+  fingerprint: string;
+  response: unknown;
+  at: number;
+}
+
+export interface EmulatorState {
+  region: string;
+  accountId: string;
+  /** Users by environment id, then user id. */
+  environments: Record<string, Record<string, UserRecord>>;
+  /** Roles that may be assumed, with the principal ARNs each trusts (`*`: any). */
+  roles: Record<string, { trusted: string[] }>;
+  accessKeys: Record<string, AccessKeyRecord>;
+  idempotency: Record<string, IdempotencyRecord>;
+}
+
+/** Credentials the local deploy runner hands the handler: they act as the handler's Lambda role. */
+export const LOCAL_HANDLER_CREDENTIALS = {
+  accessKeyId: 'AKIALOCALHANDLER0001',
+  secretAccessKey: 'local-handler-secret-not-a-real-key',
+  principalArn: 'arn:aws:iam::123456789012:role/FinspaceUserHandlerRole',
+} as const;
+
+const EPOCH_2026 = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+function seedUser(userId: string, type: UserType, firstName: string, lastName: string, apiAccess: ApiAccess, apiAccessPrincipalArn?: string): UserRecord {
+  return {
+    userId,
+    status: 'ENABLED',
+    firstName,
+    lastName,
+    emailAddress: `${userId}@example.com`,
+    type,
+    apiAccess,
+    apiAccessPrincipalArn,
+    createTime: EPOCH_2026,
+    lastEnabledTime: EPOCH_2026,
+    lastDisabledTime: 0,
+    lastModifiedTime: EPOCH_2026,
+    lastLoginTime: 0,
+  };
+}
+
+/** A demo environment as someone would have set it up by hand: an admin mapped to a role, and the example's users. */
+export function seedState(): EmulatorState {
+  const d = EXAMPLE_DEFAULTS;
+  const users = [
+    seedUser('u-platform-admin', 'SUPER_USER', 'Platform', 'Admin', 'ENABLED', d.adminRoleArn),
+    seedUser(d.analystUserId, 'APP_USER', 'Ada', 'Byron', 'DISABLED'),
+    seedUser(d.engineerUserId, 'APP_USER', 'Grace', 'Murray', 'DISABLED'),
+    seedUser(d.contractorUserId, 'APP_USER', 'Alan', 'Turing', 'ENABLED'),
+  ];
+  return {
+    region: 'us-east-1',
+    accountId: '123456789012',
+    environments: { [d.environmentId]: Object.fromEntries(users.map((u) => [u.userId, u])) },
+    roles: {
+      [d.adminRoleArn]: { trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn] },
+      [d.pipelineRoleArn]: { trusted: ['*'] },
+    },
+    accessKeys: {
+      [LOCAL_HANDLER_CREDENTIALS.accessKeyId]: {
+        secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+        kind: 'iam',
+        principalArn: LOCAL_HANDLER_CREDENTIALS.principalArn,
+      },
+    },
+    idempotency: {},
+  };
+}
+
+export function loadState(file: string): EmulatorState {
+  if (!existsSync(file)) return seedState();
+  return JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;
+}
+
+/** Written to a temporary file and renamed, so a crash never leaves half a file. */
+export function saveState(file: string, state: EmulatorState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, file);
+}

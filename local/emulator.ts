@@ -1,0 +1,281 @@
+// The local FinSpace endpoint: an HTTP server on loopback that speaks the
+// FinSpace Data API (restJson1, SigV4 service `finspace-api`) and STS
+// AssumeRole (query protocol, SigV4 service `sts`) on one port. Which of the
+// two a request is for follows from the service in its signature scope.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type EmulatorState, loadState, saveState, seedState } from './emulator-state';
+import { FaultInjector, type FaultOptions } from './faults';
+import { FinspaceService, validateInput, validateUserIdLabel } from './finspace-service';
+import { ServiceError } from './service-error';
+import { verifySigV4 } from './sigv4';
+import { assumeRole, stsErrorXml } from './sts-service';
+
+export interface EmulatorOptions {
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  /** @default - loaded from `stateFile`, or the seeded demo environment */
+  readonly state?: EmulatorState;
+  /** Where state is kept between runs; written after every change. @default - memory only */
+  readonly stateFile?: string;
+  readonly faults?: FaultOptions;
+  /** The emulator's clock (tests move it to expire credentials). @default Date.now */
+  readonly now?: () => number;
+}
+
+/** One request as the endpoint saw it: identifiers and member names only, never values. */
+export interface CallRecord {
+  readonly service: 'finspace' | 'sts';
+  readonly operation: string;
+  readonly statusCode: number;
+  readonly errorName?: string;
+  readonly userId?: string;
+  /** Names of the members in the request body. */
+  readonly members: readonly string[];
+  readonly fault?: string;
+}
+
+export interface Emulator {
+  readonly url: string;
+  readonly port: number;
+  readonly state: EmulatorState;
+  readonly calls: CallRecord[];
+  readonly faults: FaultInjector;
+  close(): Promise<void>;
+}
+
+/** The user operations that change FinSpace state. */
+export const WRITE_OPERATIONS = new Set(['UpdateUser', 'CreateUser', 'DisableUser', 'EnableUser']);
+
+interface Route {
+  readonly operation: string;
+  readonly userId?: string;
+}
+
+function route(method: string, path: string): Route | undefined {
+  const segments = path.split('/').slice(1);
+  if (method === 'GET' && path === '/credentials/programmatic') return { operation: 'GetProgrammaticAccessCredentials' };
+  if (segments[0] !== 'user') return undefined;
+  if (segments.length === 1) return method === 'GET' ? { operation: 'ListUsers' } : method === 'POST' ? { operation: 'CreateUser' } : undefined;
+  const userId = decodeURIComponent(segments[1]);
+  if (segments.length === 2) {
+    if (method === 'GET') return { operation: 'GetUser', userId };
+    if (method === 'PUT') return { operation: 'UpdateUser', userId };
+  }
+  if (segments.length === 3 && method === 'POST') {
+    if (segments[2] === 'disable') return { operation: 'DisableUser', userId };
+    if (segments[2] === 'enable') return { operation: 'EnableUser', userId };
+  }
+  return undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 1_000_000) throw new ServiceError('ValidationException', 413, 'Request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function scopeService(authorization: string | undefined): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization ?? '')?.[1];
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const now = options.now ?? Date.now;
+  const state = options.state ?? (options.stateFile ? loadState(options.stateFile) : seedState());
+  const finspace = new FinspaceService(state, now);
+  const faults = new FaultInjector(options.faults, now);
+  const calls: CallRecord[] = [];
+  const persist = () => {
+    if (options.stateFile) saveState(options.stateFile, state);
+  };
+
+  const lookup = (accessKeyId: string) => state.accessKeys[accessKeyId];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const body = await readBody(req);
+    const service = scopeService(req.headers.authorization) === 'sts' ? 'sts' : 'finspace';
+    const latency = faults.latency();
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+
+    const parsedUrl = new URL(url, 'http://local');
+    let operation = 'Unknown';
+    let userId: string | undefined;
+    let members: string[] = [];
+    const record = (statusCode: number, errorName?: string, fault?: string) =>
+      calls.push({ service, operation, statusCode, errorName, userId, members, fault });
+
+    const verification = verifySigV4(
+      { method, url, headers: req.headers, body },
+      service === 'sts' ? 'sts' : 'finspace-api',
+      lookup,
+      now(),
+    );
+
+    if (service === 'sts') {
+      const form = new URLSearchParams(body.toString('utf8'));
+      operation = form.get('Action') ?? 'Unknown';
+      members = [...form.keys()].filter((k) => k !== 'Action' && k !== 'Version');
+      const fail = (error: ServiceError, fault?: string) => {
+        res.writeHead(error.statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+        res.end(stsErrorXml(error, requestId));
+        record(error.statusCode, error.errorName, fault);
+      };
+      const fault = faults.nextSts();
+      if (fault === 'reset') {
+        record(0, undefined, fault);
+        req.socket.destroy();
+        return;
+      }
+      if (fault === 'throttle') return fail(new ServiceError('Throttling', 400, 'Rate exceeded'), fault);
+      if (!verification.ok) {
+        return fail(new ServiceError(verification.error === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : 'SignatureDoesNotMatch', 403, verification.message));
+      }
+      const caller = state.accessKeys[verification.accessKeyId];
+      if (caller.expiresAt !== undefined && caller.expiresAt <= now()) return fail(new ServiceError('ExpiredToken', 403, 'The security token included in the request is expired'));
+      try {
+        const xml = assumeRole(state, caller, form, now());
+        persist();
+        res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+        res.end(xml);
+        record(200);
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        fail(error);
+      }
+      return;
+    }
+
+    const fail = (error: ServiceError, fault?: string) => {
+      res.writeHead(error.statusCode, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': error.errorName,
+        'x-amzn-requestid': requestId,
+      });
+      res.end(JSON.stringify({ message: error.message }));
+      record(error.statusCode, error.errorName, fault);
+    };
+    const found = route(method, parsedUrl.pathname);
+    if (!found) return fail(new ServiceError('UnknownOperationException', 404, `No operation at ${method} ${parsedUrl.pathname}`));
+    operation = found.operation;
+    userId = found.userId;
+
+    const fault = faults.nextFinspace();
+    if (fault === 'reset') {
+      record(0, undefined, fault);
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'throttle') return fail(new ServiceError('ThrottlingException', 429, 'Rate exceeded'), fault);
+    if (fault === 'error') return fail(new ServiceError('InternalServerException', 500, 'Injected internal error'), fault);
+
+    if (!verification.ok) {
+      const name = verification.error === 'MissingAuthenticationToken' ? 'MissingAuthenticationTokenException' : verification.error;
+      return fail(new ServiceError(name, 403, verification.message));
+    }
+    const caller = state.accessKeys[verification.accessKeyId];
+
+    try {
+      let raw: Record<string, unknown> = {};
+      if (method === 'GET') {
+        raw = Object.fromEntries(parsedUrl.searchParams);
+      } else if (body.length > 0) {
+        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+          throw new ServiceError('ValidationException', 400, 'Content-Type must be application/json');
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new ServiceError('ValidationException', 400, 'The request body is not valid JSON');
+        }
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+          throw new ServiceError('ValidationException', 400, 'The request body must be a JSON object');
+        }
+        raw = parsed as Record<string, unknown>;
+      }
+      members = Object.keys(raw);
+      if (userId !== undefined) validateUserIdLabel(userId);
+      const input = validateInput(operation, raw, method === 'GET');
+
+      let output: unknown;
+      if (operation === 'GetProgrammaticAccessCredentials') {
+        if (caller.expiresAt !== undefined && caller.expiresAt <= now()) {
+          throw new ServiceError('ExpiredTokenException', 403, 'The security token included in the request is expired');
+        }
+        output = finspace.getProgrammaticAccessCredentials(caller, input);
+      } else {
+        const users = finspace.authorizeUserAdmin(caller);
+        const environmentId = caller.environmentId as string;
+        switch (operation) {
+          case 'GetUser':
+            output = finspace.getUser(users, userId as string);
+            break;
+          case 'ListUsers':
+            output = finspace.listUsers(users, input);
+            break;
+          case 'CreateUser':
+            output = finspace.createUser(environmentId, users, input);
+            break;
+          case 'UpdateUser':
+            output = finspace.updateUser(environmentId, users, userId as string, input);
+            break;
+          case 'DisableUser':
+            output = finspace.setStatus(environmentId, users, userId as string, input, 'DISABLED');
+            break;
+          case 'EnableUser':
+            output = finspace.setStatus(environmentId, users, userId as string, input, 'ENABLED');
+            break;
+        }
+      }
+      persist();
+      res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': requestId });
+      res.end(JSON.stringify(output));
+      record(200);
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      fail(error);
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof ServiceError && !res.headersSent) {
+        res.writeHead(error.statusCode, { 'content-type': 'application/json', 'x-amzn-errortype': error.errorName });
+        res.end(JSON.stringify({ message: error.message }));
+        return;
+      }
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' });
+        res.end(JSON.stringify({ message: 'Emulator error' }));
+      }
+      process.stderr.write(`emulator: ${(error as Error).stack ?? String(error)}\n`);
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port, address } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${address}:${port}`,
+    port,
+    state,
+    calls,
+    faults,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
