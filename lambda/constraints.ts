@@ -115,9 +115,7 @@ export function checkString(value: string, shape: StringShape): string | undefin
 }
 
 function checkEnum(value: string, allowed: readonly string[]): string | undefined {
-  return allowed.includes(value)
-    ? undefined
-    : `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`;
+  return allowed.includes(value) ? undefined : `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`;
 }
 
 /**
@@ -164,9 +162,15 @@ export function validateDeclaration(
   const access = declaration.apiAccess;
   if (declaration.apiAccessPrincipalArn !== undefined && access !== 'ENABLED') {
     if (access === undefined) {
-      violations.push({ field: 'apiAccessPrincipalArn', message: 'may only be set when apiAccess is ENABLED (apiAccess is not set)' });
+      violations.push({
+        field: 'apiAccessPrincipalArn',
+        message: 'may only be set when apiAccess is ENABLED (apiAccess is not set)',
+      });
     } else if (!isUnresolved(access)) {
-      violations.push({ field: 'apiAccessPrincipalArn', message: `may only be set when apiAccess is ENABLED (apiAccess is ${access})` });
+      violations.push({
+        field: 'apiAccessPrincipalArn',
+        message: `may only be set when apiAccess is ENABLED (apiAccess is ${access})`,
+      });
     }
   }
   return violations;

@@ -4,12 +4,7 @@
 // Node HTTP handler, and the standard retry strategy and error classification.
 import { randomUUID } from 'node:crypto';
 import { HttpRequest } from '@smithy/core/protocols';
-import {
-  isServerError,
-  isThrottlingError,
-  isTransientError,
-  StandardRetryStrategy,
-} from '@smithy/core/retry';
+import { isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from '@smithy/core/retry';
 import { Hash, streamCollector } from '@smithy/core/serde';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -124,7 +119,8 @@ export class FinspaceDataClient {
     this.maxAttempts = config.maxAttempts ?? 3;
     this.retryStrategy = config.retryStrategy ?? new StandardRetryStrategy(this.maxAttempts);
     this.requestHandler =
-      config.requestHandler ?? new NodeHttpHandler({ requestTimeout: config.requestTimeout ?? 10_000, connectionTimeout: 5_000 });
+      config.requestHandler ??
+      new NodeHttpHandler({ requestTimeout: config.requestTimeout ?? 10_000, connectionTimeout: 5_000 });
   }
 
   getProgrammaticAccessCredentials(
@@ -132,7 +128,12 @@ export class FinspaceDataClient {
   ): Promise<GetProgrammaticAccessCredentialsOutput> {
     const query: Record<string, string> = { environmentId: input.environmentId };
     if (input.durationInMinutes !== undefined) query.durationInMinutes = String(input.durationInMinutes);
-    return this.send({ operation: 'GetProgrammaticAccessCredentials', method: 'GET', path: '/credentials/programmatic', query });
+    return this.send({
+      operation: 'GetProgrammaticAccessCredentials',
+      method: 'GET',
+      path: '/credentials/programmatic',
+      query,
+    });
   }
 
   getUser(input: GetUserInput): Promise<GetUserOutput> {
@@ -207,7 +208,9 @@ export class FinspaceDataClient {
       headers: {
         host: this.endpoint.host,
         ...sdkHeaders,
-        ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
+        ...(body === undefined
+          ? {}
+          : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }),
       },
       body,
     });

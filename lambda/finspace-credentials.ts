@@ -25,7 +25,10 @@ export class FinspaceCredentialsCache {
   ) {}
 
   /** Credentials for the pair, and whether they were reused rather than fetched now. */
-  async get(adminRoleArn: string, environmentId: string): Promise<{ credentials: AwsCredentialIdentity; reused: boolean }> {
+  async get(
+    adminRoleArn: string,
+    environmentId: string,
+  ): Promise<{ credentials: AwsCredentialIdentity; reused: boolean }> {
     const key = `${adminRoleArn}\n${environmentId}`;
     const cached = this.entries.get(key);
     if (cached) {

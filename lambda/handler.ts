@@ -3,7 +3,13 @@
 // clients and the FinSpace credentials.
 import { FinspaceCredentialsCache } from './finspace-credentials';
 import { awsOutbound, type Outbound } from './outbound';
-import { credentialsFetcher, type LifecycleEvent, type LifecycleResponse, onEvent, type Outcome } from './user-lifecycle';
+import {
+  credentialsFetcher,
+  type LifecycleEvent,
+  type LifecycleResponse,
+  onEvent,
+  type Outcome,
+} from './user-lifecycle';
 
 let warm: { outbound: Outbound; credentials: FinspaceCredentialsCache } | undefined;
 

@@ -54,7 +54,12 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env): Outbound {
         new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME, DurationSeconds: 900 }),
       );
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS AssumeRole returned no credentials');
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
     },
     getProgrammaticAccessCredentials: (iam, environmentId, durationInMinutes) =>
       finspace(iam).getProgrammaticAccessCredentials({ environmentId, durationInMinutes }),

@@ -2,12 +2,12 @@
 // all I/O goes through `Outbound`, all credentials through the cache.
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { FINSPACE_FIELDS, formatViolations, type UserDeclaration } from './constraints';
 import {
-  FINSPACE_FIELDS,
-  formatViolations,
-  type UserDeclaration,
-} from './constraints';
-import { CREDENTIALS_DURATION_MINUTES, type FinspaceCredentialsCache, type IssuedCredentials } from './finspace-credentials';
+  CREDENTIALS_DURATION_MINUTES,
+  type FinspaceCredentialsCache,
+  type IssuedCredentials,
+} from './finspace-credentials';
 import type { Outbound } from './outbound';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
 
@@ -176,7 +176,9 @@ export function credentialsFetcher(outbound: Outbound, now: () => number = Date.
     }
     const c = issued.credentials;
     if (!c?.accessKeyId || !c.secretAccessKey) {
-      throw new LifecycleError(`GetProgrammaticAccessCredentials ${environmentId}: the response carried no credentials`);
+      throw new LifecycleError(
+        `GetProgrammaticAccessCredentials ${environmentId}: the response carried no credentials`,
+      );
     }
     const minutes = issued.durationInMinutes ?? CREDENTIALS_DURATION_MINUTES;
     return {

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -23,7 +23,9 @@ export class FinspaceUserProvider extends Construct {
   static of(scope: Construct): FinspaceUserProvider {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(FinspaceUserProvider.ID);
-    return existing instanceof FinspaceUserProvider ? existing : new FinspaceUserProvider(stack, FinspaceUserProvider.ID);
+    return existing instanceof FinspaceUserProvider
+      ? existing
+      : new FinspaceUserProvider(stack, FinspaceUserProvider.ID);
   }
 
   /** The onEvent handler that talks to STS and FinSpace. */
@@ -69,6 +71,7 @@ export class FinspaceUserProvider extends Construct {
         target: 'node20',
         format: OutputFormat.CJS,
         forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
       },
     });
 

@@ -64,7 +64,14 @@ export const LOCAL_HANDLER_CREDENTIALS = {
 
 const EPOCH_2026 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
-function seedUser(userId: string, type: UserType, firstName: string, lastName: string, apiAccess: ApiAccess, apiAccessPrincipalArn?: string): UserRecord {
+function seedUser(
+  userId: string,
+  type: UserType,
+  firstName: string,
+  lastName: string,
+  apiAccess: ApiAccess,
+  apiAccessPrincipalArn?: string,
+): UserRecord {
   return {
     userId,
     status: 'ENABLED',

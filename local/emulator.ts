@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type EmulatorState, loadState, saveState, seedState } from './emulator-state';
+import { type AccessKeyRecord, type EmulatorState, loadState, saveState, seedState } from './emulator-state';
 import { FaultInjector, type FaultOptions } from './faults';
-import { FinspaceService, validateInput, validateUserIdLabel } from './finspace-service';
+import { FinspaceService, type Input, validateInput, validateUserIdLabel } from './finspace-service';
 import { ServiceError } from './service-error';
-import { verifySigV4 } from './sigv4';
+import { type Verification, verifySigV4 } from './sigv4';
 import { assumeRole, stsErrorXml } from './sts-service';
 
 export interface EmulatorOptions {
@@ -57,9 +57,11 @@ interface Route {
 
 function route(method: string, path: string): Route | undefined {
   const segments = path.split('/').slice(1);
-  if (method === 'GET' && path === '/credentials/programmatic') return { operation: 'GetProgrammaticAccessCredentials' };
+  if (method === 'GET' && path === '/credentials/programmatic')
+    return { operation: 'GetProgrammaticAccessCredentials' };
   if (segments[0] !== 'user') return undefined;
-  if (segments.length === 1) return method === 'GET' ? { operation: 'ListUsers' } : method === 'POST' ? { operation: 'CreateUser' } : undefined;
+  if (segments.length === 1)
+    return method === 'GET' ? { operation: 'ListUsers' } : method === 'POST' ? { operation: 'CreateUser' } : undefined;
   const userId = decodeURIComponent(segments[1]);
   if (segments.length === 2) {
     if (method === 'GET') return { operation: 'GetUser', userId };
@@ -99,63 +101,116 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const lookup = (accessKeyId: string) => state.accessKeys[accessKeyId];
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    const body = await readBody(req);
-    const service = scopeService(req.headers.authorization) === 'sts' ? 'sts' : 'finspace';
-    const latency = faults.latency();
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+  type Recorder = (statusCode: number, errorName?: string, fault?: string) => void;
+  const recorder =
+    (call: Omit<CallRecord, 'statusCode' | 'errorName' | 'fault'>): Recorder =>
+    (statusCode, errorName, fault) =>
+      calls.push({ ...call, statusCode, errorName, fault });
 
-    const parsedUrl = new URL(url, 'http://local');
-    let operation = 'Unknown';
-    let userId: string | undefined;
-    let members: string[] = [];
-    const record = (statusCode: number, errorName?: string, fault?: string) =>
-      calls.push({ service, operation, statusCode, errorName, userId, members, fault });
+  function reset(req: IncomingMessage, record: Recorder): void {
+    record(0, undefined, 'reset');
+    req.socket.destroy();
+  }
 
-    const verification = verifySigV4(
-      { method, url, headers: req.headers, body },
-      service === 'sts' ? 'sts' : 'finspace-api',
-      lookup,
-      now(),
-    );
-
-    if (service === 'sts') {
-      const form = new URLSearchParams(body.toString('utf8'));
-      operation = form.get('Action') ?? 'Unknown';
-      members = [...form.keys()].filter((k) => k !== 'Action' && k !== 'Version');
-      const fail = (error: ServiceError, fault?: string) => {
-        res.writeHead(error.statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-        res.end(stsErrorXml(error, requestId));
-        record(error.statusCode, error.errorName, fault);
-      };
-      const fault = faults.nextSts();
-      if (fault === 'reset') {
-        record(0, undefined, fault);
-        req.socket.destroy();
-        return;
-      }
-      if (fault === 'throttle') return fail(new ServiceError('Throttling', 400, 'Rate exceeded'), fault);
-      if (!verification.ok) {
-        return fail(new ServiceError(verification.error === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : 'SignatureDoesNotMatch', 403, verification.message));
-      }
-      const caller = state.accessKeys[verification.accessKeyId];
-      if (caller.expiresAt !== undefined && caller.expiresAt <= now()) return fail(new ServiceError('ExpiredToken', 403, 'The security token included in the request is expired'));
-      try {
-        const xml = assumeRole(state, caller, form, now());
-        persist();
-        res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-        res.end(xml);
-        record(200);
-      } catch (error) {
-        if (!(error instanceof ServiceError)) throw error;
-        fail(error);
-      }
-      return;
+  function handleSts(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    verification: Verification,
+    requestId: string,
+  ): void {
+    const form = new URLSearchParams(body.toString('utf8'));
+    const members = [...form.keys()].filter((k) => k !== 'Action' && k !== 'Version');
+    const record = recorder({ service: 'sts', operation: form.get('Action') ?? 'Unknown', members });
+    const fail = (error: ServiceError, fault?: string) => {
+      res.writeHead(error.statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(stsErrorXml(error, requestId));
+      record(error.statusCode, error.errorName, fault);
+    };
+    const fault = faults.nextSts();
+    if (fault === 'reset') return reset(req, record);
+    if (fault === 'throttle') return fail(new ServiceError('Throttling', 400, 'Rate exceeded'), fault);
+    if (!verification.ok) {
+      const code =
+        verification.error === 'UnrecognizedClientException' ? 'InvalidClientTokenId' : 'SignatureDoesNotMatch';
+      return fail(new ServiceError(code, 403, verification.message));
     }
+    const caller = state.accessKeys[verification.accessKeyId];
+    if (caller.expiresAt !== undefined && caller.expiresAt <= now()) {
+      return fail(new ServiceError('ExpiredToken', 403, 'The security token included in the request is expired'));
+    }
+    try {
+      const xml = assumeRole(state, caller, form, now());
+      persist();
+      res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+      res.end(xml);
+      record(200);
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      fail(error);
+    }
+  }
 
+  /** The request's input members: the query of a GET, else the JSON body. */
+  function rawInput(req: IncomingMessage, url: URL, body: Buffer): Record<string, unknown> {
+    if (req.method === 'GET') return Object.fromEntries(url.searchParams);
+    if (body.length === 0) return {};
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      throw new ServiceError('ValidationException', 400, 'Content-Type must be application/json');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new ServiceError('ValidationException', 400, 'The request body is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ServiceError('ValidationException', 400, 'The request body must be a JSON object');
+    }
+    return parsed as Record<string, unknown>;
+  }
+
+  function invoke(operation: string, caller: AccessKeyRecord, userId: string | undefined, input: Input): unknown {
+    if (operation === 'GetProgrammaticAccessCredentials') {
+      if (caller.expiresAt !== undefined && caller.expiresAt <= now()) {
+        throw new ServiceError('ExpiredTokenException', 403, 'The security token included in the request is expired');
+      }
+      return finspace.getProgrammaticAccessCredentials(caller, input);
+    }
+    const users = finspace.authorizeUserAdmin(caller);
+    const environmentId = caller.environmentId as string;
+    switch (operation) {
+      case 'GetUser':
+        return finspace.getUser(users, userId as string);
+      case 'ListUsers':
+        return finspace.listUsers(users, input);
+      case 'CreateUser':
+        return finspace.createUser(environmentId, users, input);
+      case 'UpdateUser':
+        return finspace.updateUser(environmentId, users, userId as string, input);
+      case 'DisableUser':
+        return finspace.setStatus(environmentId, users, userId as string, input, 'DISABLED');
+      default:
+        return finspace.setStatus(environmentId, users, userId as string, input, 'ENABLED');
+    }
+  }
+
+  function handleFinspace(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    verification: Verification,
+    requestId: string,
+  ): void {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const found = route(req.method ?? 'GET', url.pathname);
+    const call = {
+      service: 'finspace' as const,
+      operation: found?.operation ?? 'Unknown',
+      userId: found?.userId,
+      members: [] as string[],
+    };
+    const record: Recorder = (statusCode, errorName, fault) => recorder(call)(statusCode, errorName, fault);
     const fail = (error: ServiceError, fault?: string) => {
       res.writeHead(error.statusCode, {
         'content-type': 'application/json',
@@ -165,79 +220,27 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end(JSON.stringify({ message: error.message }));
       record(error.statusCode, error.errorName, fault);
     };
-    const found = route(method, parsedUrl.pathname);
-    if (!found) return fail(new ServiceError('UnknownOperationException', 404, `No operation at ${method} ${parsedUrl.pathname}`));
-    operation = found.operation;
-    userId = found.userId;
+    if (!found)
+      return fail(new ServiceError('UnknownOperationException', 404, `No operation at ${req.method} ${url.pathname}`));
 
     const fault = faults.nextFinspace();
-    if (fault === 'reset') {
-      record(0, undefined, fault);
-      req.socket.destroy();
-      return;
-    }
+    if (fault === 'reset') return reset(req, record);
     if (fault === 'throttle') return fail(new ServiceError('ThrottlingException', 429, 'Rate exceeded'), fault);
-    if (fault === 'error') return fail(new ServiceError('InternalServerException', 500, 'Injected internal error'), fault);
-
+    if (fault === 'error')
+      return fail(new ServiceError('InternalServerException', 500, 'Injected internal error'), fault);
     if (!verification.ok) {
-      const name = verification.error === 'MissingAuthenticationToken' ? 'MissingAuthenticationTokenException' : verification.error;
+      const name =
+        verification.error === 'MissingAuthenticationToken'
+          ? 'MissingAuthenticationTokenException'
+          : verification.error;
       return fail(new ServiceError(name, 403, verification.message));
     }
-    const caller = state.accessKeys[verification.accessKeyId];
-
     try {
-      let raw: Record<string, unknown> = {};
-      if (method === 'GET') {
-        raw = Object.fromEntries(parsedUrl.searchParams);
-      } else if (body.length > 0) {
-        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-          throw new ServiceError('ValidationException', 400, 'Content-Type must be application/json');
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body.toString('utf8'));
-        } catch {
-          throw new ServiceError('ValidationException', 400, 'The request body is not valid JSON');
-        }
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-          throw new ServiceError('ValidationException', 400, 'The request body must be a JSON object');
-        }
-        raw = parsed as Record<string, unknown>;
-      }
-      members = Object.keys(raw);
-      if (userId !== undefined) validateUserIdLabel(userId);
-      const input = validateInput(operation, raw, method === 'GET');
-
-      let output: unknown;
-      if (operation === 'GetProgrammaticAccessCredentials') {
-        if (caller.expiresAt !== undefined && caller.expiresAt <= now()) {
-          throw new ServiceError('ExpiredTokenException', 403, 'The security token included in the request is expired');
-        }
-        output = finspace.getProgrammaticAccessCredentials(caller, input);
-      } else {
-        const users = finspace.authorizeUserAdmin(caller);
-        const environmentId = caller.environmentId as string;
-        switch (operation) {
-          case 'GetUser':
-            output = finspace.getUser(users, userId as string);
-            break;
-          case 'ListUsers':
-            output = finspace.listUsers(users, input);
-            break;
-          case 'CreateUser':
-            output = finspace.createUser(environmentId, users, input);
-            break;
-          case 'UpdateUser':
-            output = finspace.updateUser(environmentId, users, userId as string, input);
-            break;
-          case 'DisableUser':
-            output = finspace.setStatus(environmentId, users, userId as string, input, 'DISABLED');
-            break;
-          case 'EnableUser':
-            output = finspace.setStatus(environmentId, users, userId as string, input, 'ENABLED');
-            break;
-        }
-      }
+      const raw = rawInput(req, url, body);
+      call.members = Object.keys(raw);
+      if (found.userId !== undefined) validateUserIdLabel(found.userId);
+      const input = validateInput(found.operation, raw, req.method === 'GET');
+      const output = invoke(found.operation, state.accessKeys[verification.accessKeyId], found.userId, input);
       persist();
       res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': requestId });
       res.end(JSON.stringify(output));
@@ -246,6 +249,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!(error instanceof ServiceError)) throw error;
       fail(error);
     }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const body = await readBody(req);
+    const latency = faults.latency();
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    const service = scopeService(req.headers.authorization) === 'sts' ? 'sts' : 'finspace-api';
+    const verification = verifySigV4(
+      { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
+      service,
+      lookup,
+      now(),
+    );
+    if (service === 'sts') handleSts(req, res, body, verification, requestId);
+    else handleFinspace(req, res, body, verification, requestId);
   }
 
   const server: Server = createServer((req, res) => {

@@ -3,13 +3,7 @@
 // members refused), the two-step credential model, idempotency tokens, and
 // user status and timestamps.
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  API_ACCESS_VALUES,
-  checkString,
-  STRING_SHAPES,
-  type StringShape,
-  USER_TYPES,
-} from '../lambda/constraints';
+import { API_ACCESS_VALUES, checkString, STRING_SHAPES, type StringShape, USER_TYPES } from '../lambda/constraints';
 import type { AccessKeyRecord, EmulatorState, UserRecord } from './emulator-state';
 import { accessDenied, conflict, notFound, ServiceError, validation } from './service-error';
 
@@ -85,14 +79,18 @@ export function validateInput(operation: string, raw: Record<string, unknown>, f
       const n = fromQuery && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
       if (typeof n !== 'number' || !Number.isInteger(n)) throw validation(`Value at '${name}' must be an integer`);
       if (n < type.min || n > type.max) {
-        throw validation(`Value at '${name}' failed to satisfy constraint: Member must be between ${type.min} and ${type.max}`);
+        throw validation(
+          `Value at '${name}' failed to satisfy constraint: Member must be between ${type.min} and ${type.max}`,
+        );
       }
       input[name] = n;
       continue;
     }
     if (typeof value !== 'string') throw validation(`Value at '${name}' must be a string`);
     if (type.kind === 'enum' && !type.values.includes(value)) {
-      throw validation(`Value at '${name}' failed to satisfy constraint: Member must satisfy enum value set: [${type.values.join(', ')}]`);
+      throw validation(
+        `Value at '${name}' failed to satisfy constraint: Member must satisfy enum value set: [${type.values.join(', ')}]`,
+      );
     }
     if (type.kind === 'string') {
       const problem = checkString(value, type.shape);
@@ -153,7 +151,9 @@ export class FinspaceService {
   /** The environment whose users a caller may manage: FinSpace credentials of an enabled superuser, unexpired. */
   authorizeUserAdmin(caller: AccessKeyRecord): Record<string, UserRecord> {
     if (caller.kind !== 'finspace' || !caller.environmentId || !caller.userId) {
-      throw accessDenied('User operations must be signed with FinSpace credentials from GetProgrammaticAccessCredentials');
+      throw accessDenied(
+        'User operations must be signed with FinSpace credentials from GetProgrammaticAccessCredentials',
+      );
     }
     if (caller.expiresAt !== undefined && caller.expiresAt <= this.now()) {
       throw accessDenied('The FinSpace credentials have expired');
@@ -174,7 +174,8 @@ export class FinspaceService {
   listUsers(users: Record<string, UserRecord>, input: Input): unknown {
     const all = Object.values(users).sort((a, b) => (a.userId < b.userId ? -1 : 1));
     const start = input.nextToken ? Number(Buffer.from(input.nextToken as string, 'base64url').toString()) : 0;
-    if (!Number.isInteger(start) || start < 0 || start > all.length) throw validation("Value at 'nextToken' is not a valid token");
+    if (!Number.isInteger(start) || start < 0 || start > all.length)
+      throw validation("Value at 'nextToken' is not a valid token");
     const end = start + (input.maxResults as number);
     return {
       users: all.slice(start, end).map((u) => ({ ...u })),
@@ -216,7 +217,13 @@ export class FinspaceService {
     });
   }
 
-  setStatus(environmentId: string, users: Record<string, UserRecord>, userId: string, input: Input, status: 'ENABLED' | 'DISABLED'): unknown {
+  setStatus(
+    environmentId: string,
+    users: Record<string, UserRecord>,
+    userId: string,
+    input: Input,
+    status: 'ENABLED' | 'DISABLED',
+  ): unknown {
     const operation = status === 'ENABLED' ? 'EnableUser' : 'DisableUser';
     return this.idempotent(environmentId, operation, userId, input, () => {
       const user = this.find(users, userId);
@@ -241,7 +248,13 @@ export class FinspaceService {
    * The same clientToken with the same request returns the first result and
    * changes nothing; with a different request it is a ConflictException.
    */
-  private idempotent(environmentId: string, operation: string, userId: string, input: Input, apply: () => unknown): unknown {
+  private idempotent(
+    environmentId: string,
+    operation: string,
+    userId: string,
+    input: Input,
+    apply: () => unknown,
+  ): unknown {
     const token = input.clientToken as string | undefined;
     if (token === undefined) return apply();
     const now = this.now();

@@ -22,10 +22,7 @@ export type Verification =
   | { readonly ok: false; readonly error: SignatureErrorName; readonly message: string };
 
 export type SignatureErrorName =
-  | 'MissingAuthenticationToken'
-  | 'IncompleteSignature'
-  | 'UnrecognizedClientException'
-  | 'InvalidSignatureException';
+  'MissingAuthenticationToken' | 'IncompleteSignature' | 'UnrecognizedClientException' | 'InvalidSignatureException';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_SKEW_MS = 5 * 60_000;
@@ -91,21 +88,34 @@ export function verifySigV4(
   if (!authorization) {
     return { ok: false, error: 'MissingAuthenticationToken', message: 'Missing Authentication Token' };
   }
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
-    authorization,
-  );
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(
+      authorization,
+    );
   if (!m) return { ok: false, error: 'IncompleteSignature', message: 'Authorization header is not a SigV4 signature' };
   const [, accessKeyId, scopeDate, region, scopeService, signedHeaderList, signature] = m;
   if (scopeService !== service) {
-    return { ok: false, error: 'InvalidSignatureException', message: `Credential should be scoped to correct service: '${service}'` };
+    return {
+      ok: false,
+      error: 'InvalidSignatureException',
+      message: `Credential should be scoped to correct service: '${service}'`,
+    };
   }
   const amzDate = header(request.headers, 'x-amz-date') ?? '';
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined || !amzDate.startsWith(scopeDate)) {
-    return { ok: false, error: 'IncompleteSignature', message: 'X-Amz-Date is missing or does not match the credential scope' };
+    return {
+      ok: false,
+      error: 'IncompleteSignature',
+      message: 'X-Amz-Date is missing or does not match the credential scope',
+    };
   }
   if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-    return { ok: false, error: 'InvalidSignatureException', message: 'Signature expired: the request time is too far from the server time' };
+    return {
+      ok: false,
+      error: 'InvalidSignatureException',
+      message: 'Signature expired: the request time is too far from the server time',
+    };
   }
   const signedHeaders = signedHeaderList.split(';');
   if (!signedHeaders.includes('host')) {
@@ -113,11 +123,19 @@ export function verifySigV4(
   }
   const secret = lookup(accessKeyId);
   if (!secret) {
-    return { ok: false, error: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    return {
+      ok: false,
+      error: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    };
   }
   const token = header(request.headers, 'x-amz-security-token');
   if ((secret.sessionToken ?? undefined) !== (token ?? undefined)) {
-    return { ok: false, error: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    return {
+      ok: false,
+      error: 'UnrecognizedClientException',
+      message: 'The security token included in the request is invalid.',
+    };
   }
   if (token !== undefined && !signedHeaders.includes('x-amz-security-token')) {
     return { ok: false, error: 'IncompleteSignature', message: 'The session token must be signed' };

@@ -17,12 +17,18 @@ export function stsErrorXml(error: ServiceError, requestId: string): string {
 
 export function assumeRole(state: EmulatorState, caller: AccessKeyRecord, form: URLSearchParams, now: number): string {
   if (form.get('Action') !== 'AssumeRole') {
-    throw new ServiceError('InvalidAction', 400, `Could not find operation ${form.get('Action') ?? ''} for version 2011-06-15`);
+    throw new ServiceError(
+      'InvalidAction',
+      400,
+      `Could not find operation ${form.get('Action') ?? ''} for version 2011-06-15`,
+    );
   }
   const roleArn = form.get('RoleArn') ?? '';
   const sessionName = form.get('RoleSessionName') ?? '';
-  if (roleArn.length < 20 || roleArn.length > 2048) throw new ServiceError('ValidationError', 400, 'RoleArn must be 20 to 2048 characters');
-  if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) throw new ServiceError('ValidationError', 400, 'RoleSessionName is invalid');
+  if (roleArn.length < 20 || roleArn.length > 2048)
+    throw new ServiceError('ValidationError', 400, 'RoleArn must be 20 to 2048 characters');
+  if (!/^[\w+=,.@-]{2,64}$/.test(sessionName))
+    throw new ServiceError('ValidationError', 400, 'RoleSessionName is invalid');
   const duration = Number(form.get('DurationSeconds') ?? 3600);
   if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) {
     throw new ServiceError('ValidationError', 400, 'DurationSeconds must be between 900 and 43200');
@@ -30,7 +36,11 @@ export function assumeRole(state: EmulatorState, caller: AccessKeyRecord, form: 
   const role = state.roles[roleArn];
   const callerArn = caller.principalArn ?? '';
   if (caller.kind !== 'iam' || !role || !(role.trusted.includes('*') || role.trusted.includes(callerArn))) {
-    throw new ServiceError('AccessDenied', 403, `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    throw new ServiceError(
+      'AccessDenied',
+      403,
+      `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+    );
   }
   const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
   const expiresAt = now + duration * 1000;

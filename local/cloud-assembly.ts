@@ -1,0 +1,87 @@
+// Reads what `cdk synth` wrote: each stack's Custom::FinspaceUser resources
+// and the bundled handler asset that serves them.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RESOURCE_TYPE } from '../lambda/resource-properties';
+
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+  readonly DependsOn?: string | string[];
+}
+
+export interface Template {
+  readonly Resources: Record<string, TemplateResource>;
+}
+
+export interface UserResource {
+  readonly logicalId: string;
+  /** The construct path (aws:cdk:path), for people to read. */
+  readonly path: string;
+  readonly properties: Record<string, unknown>;
+}
+
+export interface StackUsers {
+  readonly stackName: string;
+  readonly template: Template;
+  readonly users: UserResource[];
+  /** Absolute path of the handler's bundled asset directory (holds index.js). */
+  readonly handlerAssetDir?: string;
+}
+
+interface Manifest {
+  readonly artifacts?: Record<string, { type: string; properties?: { templateFile?: string }; displayName?: string }>;
+}
+
+export function readStacks(outdir: string): StackUsers[] {
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as Manifest;
+  const stacks: StackUsers[] = [];
+  for (const [name, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
+    const template = JSON.parse(readFileSync(join(outdir, artifact.properties.templateFile), 'utf8')) as Template;
+    stacks.push({
+      stackName: name,
+      template,
+      users: usersOf(template),
+      handlerAssetDir: handlerAssetOf(template, outdir, name),
+    });
+  }
+  return stacks;
+}
+
+export function usersOf(template: Template): UserResource[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === RESOURCE_TYPE)
+    .map(([logicalId, r]) => ({
+      logicalId,
+      path: String(r.Metadata?.['aws:cdk:path'] ?? logicalId).replace(/\/Resource\/Default$/, ''),
+      properties: r.Properties ?? {},
+    }));
+}
+
+/**
+ * The function the provider's framework invokes (named by
+ * USER_ON_EVENT_FUNCTION_ARN in its environment), found through its code's
+ * S3 key in the stack's asset manifest.
+ */
+export function handlerAssetOf(template: Template, outdir: string, stackName: string): string | undefined {
+  const framework = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler === 'framework.onEvent',
+  );
+  const env = (framework?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+  const target = env?.USER_ON_EVENT_FUNCTION_ARN as { 'Fn::GetAtt'?: [string, string] } | undefined;
+  const logicalId = target?.['Fn::GetAtt']?.[0];
+  const code = (logicalId ? template.Resources[logicalId]?.Properties?.Code : undefined) as
+    { S3Key?: unknown } | undefined;
+  const hash = typeof code?.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
+  const manifestFile = join(outdir, `${stackName}.assets.json`);
+  if (!hash || !existsSync(manifestFile)) return undefined;
+  const assets = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    files?: Record<string, { source?: { path?: string } }>;
+  };
+  const assetPath = assets.files?.[hash]?.source?.path;
+  if (!assetPath) return undefined;
+  const dir = join(outdir, assetPath);
+  return existsSync(join(dir, 'index.js')) ? dir : undefined;
+}

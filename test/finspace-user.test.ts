@@ -1,0 +1,216 @@
+import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../lib';
+
+const ADMIN = 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin';
+const BASE: FinspaceUserProps = {
+  environmentId: 'demoenvironment0000000001',
+  userId: 'u-quant-analyst',
+  type: FinspaceUserType.APP_USER,
+  adminRoleArn: ADMIN,
+};
+
+function stackWith(...users: Partial<FinspaceUserProps>[]): Stack {
+  const stack = new Stack(new App(), 'Test');
+  users.forEach((props, i) => new FinspaceUser(stack, `User${i}`, { ...BASE, ...props }));
+  return stack;
+}
+
+describe('resources', () => {
+  test('a Custom::FinspaceUser carrying the declared properties, retained by default', () => {
+    const template = Template.fromStack(
+      stackWith({
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        apiAccess: FinspaceApiAccess.ENABLED,
+        apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/Pipeline',
+      }),
+    );
+    template.hasResourceProperties('Custom::FinspaceUser', {
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('FinspaceUserProviderframeworkonEvent'), 'Arn'] },
+      EnvironmentId: 'demoenvironment0000000001',
+      UserId: 'u-quant-analyst',
+      Type: 'APP_USER',
+      FirstName: 'Ada',
+      LastName: 'Lovelace',
+      ApiAccess: 'ENABLED',
+      ApiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/Pipeline',
+      AdminRoleArn: ADMIN,
+      RemovalPolicy: 'retain',
+    });
+  });
+
+  test('undeclared optional fields are absent, not empty', () => {
+    const template = Template.fromStack(stackWith({}));
+    const [resource] = Object.values(template.findResources('Custom::FinspaceUser'));
+    expect(Object.keys(resource.Properties).sort()).toEqual([
+      'AdminRoleArn',
+      'EnvironmentId',
+      'RemovalPolicy',
+      'ServiceToken',
+      'Type',
+      'UserId',
+    ]);
+  });
+
+  test('DESTROY is passed to the handler; the CloudFormation resource itself is always deleted', () => {
+    const template = Template.fromStack(stackWith({ removalPolicy: RemovalPolicy.DESTROY }));
+    template.hasResource('Custom::FinspaceUser', {
+      Properties: Match.objectLike({ RemovalPolicy: 'destroy' }),
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  test('three users share one handler Lambda and one provider', () => {
+    const template = Template.fromStack(stackWith({ userId: 'a' }, { userId: 'b' }, { userId: 'c' }));
+    template.resourceCountIs('Custom::FinspaceUser', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 2); // the handler and the framework's onEvent
+    template.resourceCountIs('AWS::IAM::Role', 2);
+  });
+
+  test('each stack gets its own provider', () => {
+    const app = new App();
+    for (const name of ['One', 'Two']) new FinspaceUser(new Stack(app, name), 'User', BASE);
+    const functions = (name: string) =>
+      Object.keys(Template.fromStack(app.node.findChild(name) as Stack).findResources('AWS::Lambda::Function'));
+    expect(functions('One')).toHaveLength(2);
+    expect(functions('Two')).toHaveLength(2);
+  });
+
+  test('the handler: latest Node.js runtime, arm64, bounded logs; the framework logs nothing', () => {
+    const template = Template.fromStack(stackWith({}));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Environment: { Variables: { AWS_MAX_ATTEMPTS: '10' } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'framework.onEvent',
+      LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'FATAL' }),
+    });
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(2);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  test('userId and environmentId are attributes of the resource', () => {
+    const stack = new Stack(new App(), 'Test');
+    const user = new FinspaceUser(stack, 'User', BASE);
+    expect(stack.resolve(user.userId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^User/), 'UserId'] });
+    expect(stack.resolve(user.environmentId)).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^User/), 'EnvironmentId'],
+    });
+  });
+});
+
+describe('least privilege', () => {
+  const handlerPolicy = (template: Template) => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('HandlerRole') }] },
+    });
+    const list = Object.values(policies);
+    expect(list).toHaveLength(1);
+    return list[0].Properties.PolicyDocument.Statement;
+  };
+
+  test('the handler may write its own logs and assume exactly the declared admin role', () => {
+    const statements = handlerPolicy(Template.fromStack(stackWith({ userId: 'a' }, { userId: 'b' })));
+    expect(statements).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/HandlerLogs/), 'Arn'] },
+      },
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: ADMIN },
+    ]);
+  });
+
+  test('two admin roles: both, and nothing else', () => {
+    const other = 'arn:aws:iam::123456789012:role/OtherAdmin';
+    const statements = handlerPolicy(
+      Template.fromStack(stackWith({ userId: 'a' }, { userId: 'b', adminRoleArn: other })),
+    );
+    expect(statements[1]).toEqual({ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: [ADMIN, other] });
+  });
+
+  test('the handler has no managed policy', () => {
+    const template = Template.fromStack(stackWith({}));
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+    }
+  });
+
+  test('the framework may write its logs and invoke the handler, nothing else', () => {
+    const template = Template.fromStack(stackWith({}));
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('FrameworkRole') }] },
+      }),
+    );
+    const actions = policy.Properties.PolicyDocument.Statement.map((s: { Action: string | string[] }) => s.Action);
+    expect(actions).toEqual([
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      'lambda:InvokeFunction',
+      'lambda:GetFunction',
+    ]);
+  });
+});
+
+describe('synth-time validation', () => {
+  test.each([
+    [{ firstName: 'A'.repeat(51) }, 'firstName: must be 1 to 50 characters long, is 51'],
+    [{ adminRoleArn: 'arn:aws:iam::1:role' }, 'adminRoleArn: must be 20 to 2048 characters long, is 19'],
+    [{ adminRoleArn: 'arn:aws:iam::123:role/Admin' }, 'adminRoleArn: must match the pattern'],
+    [{ adminRoleArn: 'arn:aws:iam::1234567890123:role/Admin' }, 'adminRoleArn: must match the pattern'],
+    [
+      { apiAccessPrincipalArn: 'not-an-arn-at-all-really', apiAccess: FinspaceApiAccess.ENABLED },
+      'apiAccessPrincipalArn: must match the pattern',
+    ],
+    [{ userId: '' }, 'userId: must be 1 to 26 characters long, is 0'],
+    [{ environmentId: 'e'.repeat(27) }, 'environmentId: must be 1 to 26 characters long, is 27'],
+    [{ type: 'ROOT' as FinspaceUserType }, 'type: must be one of SUPER_USER, APP_USER (got "ROOT")'],
+    [
+      { apiAccess: FinspaceApiAccess.DISABLED, apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/P1' },
+      'apiAccessPrincipalArn: may only be set when apiAccess is ENABLED (apiAccess is DISABLED)',
+    ],
+    [{ removalPolicy: RemovalPolicy.SNAPSHOT }, 'removalPolicy: must be one of retain, destroy (got "snapshot")'],
+  ])('%o fails naming the construct path and the field', (props, message) => {
+    expect(() => stackWith(props as Partial<FinspaceUserProps>)).toThrow(`FinspaceUser Test/User0: ${message}`);
+  });
+
+  test('a sensitive value is not echoed', () => {
+    expect(() => stackWith({ firstName: 'Secretname'.repeat(6) })).toThrow(/^(?!.*Secretname).*firstName/);
+  });
+
+  test('tokens pass synth and reach the template unresolved', () => {
+    const stack = new Stack(new App(), 'Test');
+    const userId = new CfnParameter(stack, 'UserIdParam').valueAsString;
+    const role = new CfnParameter(stack, 'RoleParam').valueAsString;
+    new FinspaceUser(stack, 'User', {
+      ...BASE,
+      userId,
+      adminRoleArn: role,
+      firstName: new CfnParameter(stack, 'Name').valueAsString,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::FinspaceUser', {
+      UserId: { Ref: 'UserIdParam' },
+      AdminRoleArn: { Ref: 'RoleParam' },
+      FirstName: { Ref: 'Name' },
+    });
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('HandlerRole') }] },
+      }),
+    );
+    expect(policy.Properties.PolicyDocument.Statement[1]).toEqual({
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Resource: { Ref: 'RoleParam' },
+    });
+  });
+});

@@ -1,0 +1,137 @@
+// The bundled handler in cdk.out runs on its own: a plain Node process loads
+// it and, handed a CloudFormation Create event, makes the two-step credential
+// calls and the signed UpdateUser against the endpoint its environment names.
+import { execFile } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { FinspaceUsersStack } from '../bin/example-stack';
+import { type Emulator, startEmulator } from '../local/emulator';
+import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
+import { readStacks } from '../local/cloud-assembly';
+import { createEvent, ENVIRONMENT, properties } from './support/events';
+
+function synth(): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'finspace-user-synth-'));
+  const app = new App({ outdir });
+  new FinspaceUsersStack(app, 'FinspaceUsers');
+  app.synth();
+  return outdir;
+}
+
+/** Runs `handler(event)` from the asset in a fresh Node process; resolves with its printed result. */
+function runAsset(
+  assetDir: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const script = `require(${JSON.stringify(join(assetDir, 'index.js'))}).handler(JSON.parse(process.argv[1]))
+    .then((r) => { process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n'); }, (e) => { process.stdout.write('ERROR ' + e.message + '\\n'); process.exitCode = 3; });`;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-e', script, JSON.stringify(event)],
+      { env: { PATH: process.env.PATH, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let outdir: string;
+let emulator: Emulator;
+beforeAll(() => {
+  outdir = synth();
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+beforeEach(async () => {
+  emulator = await startEmulator();
+});
+afterEach(() => emulator.close());
+
+const lambdaEnv = () => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL: emulator.url,
+  AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+  AWS_MAX_ATTEMPTS: '3',
+});
+
+test('the asset is one self-contained, minified file that requires no AWS SDK from the runtime', () => {
+  const [stack] = readStacks(outdir);
+  const code = readFileSync(join(stack.handlerAssetDir!, 'index.js'), 'utf8');
+  // minified: long lines (the few line breaks left are inside template literals)
+  expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+  expect(code.length).toBeLessThan(1_000_000);
+  // everything it requires is built into Node.js (the asset lives under the temp dir, far from any node_modules)
+  const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  expect(required.length).toBeGreaterThan(0);
+  // …except the SDK's optional SigV4a signer, which it requires inside try/catch and FinSpace never needs
+  const optional = ['@aws-sdk/signature-v4-crt'];
+  expect(
+    required.filter((name) => !builtinModules.includes(name.replace(/^node:/, '')) && !optional.includes(name)),
+  ).toEqual([]);
+});
+
+test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, then UpdateUser signed with FinSpace credentials', async () => {
+  const [stack] = readStacks(outdir);
+  const result = await runAsset(stack.handlerAssetDir!, createEvent(), lambdaEnv());
+  expect(result.stdout).toContain('RESULT {"PhysicalResourceId":"demoenvironment0000000001/u-quant-analyst"');
+  expect(emulator.calls.map((c) => [c.operation, c.statusCode])).toEqual([
+    ['AssumeRole', 200],
+    ['GetProgrammaticAccessCredentials', 200],
+    ['UpdateUser', 200],
+  ]);
+  expect(emulator.state.environments[ENVIRONMENT]['u-quant-analyst']).toMatchObject({
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    apiAccess: 'DISABLED',
+  });
+  // names and secrets stay out of the logs
+  const logs =
+    result.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('RESULT'))
+      .join('\n') + result.stderr;
+  expect(logs).not.toMatch(/Lovelace|Ada|admin-iam-secret|local-handler-secret/);
+});
+
+test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS keeps its own endpoint variable', async () => {
+  const [stack] = readStacks(outdir);
+  const other = await startEmulator({ state: emulator.state });
+  const env = {
+    ...lambdaEnv(),
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_STS: emulator.url,
+    AWS_ENDPOINT_URL_FINSPACE_DATA: other.url,
+  };
+  const result = await runAsset(stack.handlerAssetDir!, createEvent(), env);
+  await other.close();
+  expect(result.stdout).toContain('RESULT');
+  expect(emulator.calls.map((c) => c.operation)).toEqual(['AssumeRole']);
+  expect(other.calls.map((c) => c.operation)).toEqual(['GetProgrammaticAccessCredentials', 'UpdateUser']);
+});
+
+test('an invalid event fails naming the field, and nothing reaches the endpoint', async () => {
+  const [stack] = readStacks(outdir);
+  const result = await runAsset(
+    stack.handlerAssetDir!,
+    createEvent(properties({ FirstName: 'x'.repeat(51) })),
+    lambdaEnv(),
+  );
+  expect(result.stdout).toContain(
+    'ERROR Invalid FinspaceUser properties: firstName: must be 1 to 50 characters long, is 51',
+  );
+  expect(emulator.calls).toEqual([]);
+});
+
+test('two synths give the same asset hash', () => {
+  const second = synth();
+  try {
+    const hashOf = (dir: string) => readStacks(dir)[0].handlerAssetDir!.split('asset.')[1];
+    expect(hashOf(second)).toBe(hashOf(outdir));
+  } finally {
+    rmSync(second, { recursive: true, force: true });
+  }
+});

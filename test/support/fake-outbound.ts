@@ -1,0 +1,75 @@
+// A fake of the handler's only network module: it records every call with
+// the credentials that signed it, and fails the calls a test scripts.
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Outbound } from '../../lambda/outbound';
+
+export const IAM_CREDENTIALS: AwsCredentialIdentity = {
+  accessKeyId: 'ASIAADMINROLE',
+  secretAccessKey: 'iam-secret',
+  sessionToken: 'iam-token',
+};
+
+export interface RecordedCall {
+  readonly operation: keyof Outbound;
+  readonly signedWith: string;
+  readonly input: unknown;
+}
+
+export class FakeOutbound implements Outbound {
+  readonly calls: RecordedCall[] = [];
+  private issued = 0;
+  private readonly failures = new Map<keyof Outbound, Error[]>();
+
+  /** The next calls of `operation` throw these errors, in order. */
+  failNext(operation: keyof Outbound, ...errors: Error[]): void {
+    this.failures.set(operation, [...(this.failures.get(operation) ?? []), ...errors]);
+  }
+
+  writes(): RecordedCall[] {
+    return this.calls.filter((c) => c.operation === 'updateUser' || c.operation === 'disableUser');
+  }
+
+  private record(operation: keyof Outbound, credentials: AwsCredentialIdentity | undefined, input: unknown): void {
+    this.calls.push({ operation, signedWith: credentials?.accessKeyId ?? '', input });
+    const error = this.failures.get(operation)?.shift();
+    if (error) throw error;
+  }
+
+  async assumeRole(roleArn: string) {
+    this.record('assumeRole', undefined, { roleArn });
+    return IAM_CREDENTIALS;
+  }
+
+  async getProgrammaticAccessCredentials(iam: AwsCredentialIdentity, environmentId: string, durationInMinutes: number) {
+    this.record('getProgrammaticAccessCredentials', iam, { environmentId, durationInMinutes });
+    this.issued += 1;
+    return {
+      credentials: {
+        accessKeyId: `FSIA${this.issued}`,
+        secretAccessKey: `finspace-secret-${this.issued}`,
+        sessionToken: `finspace-token-${this.issued}`,
+      },
+      durationInMinutes,
+    };
+  }
+
+  async getUser(credentials: AwsCredentialIdentity, userId: string) {
+    this.record('getUser', credentials, { userId });
+    return { userId };
+  }
+
+  async updateUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['updateUser']>[1]) {
+    this.record('updateUser', credentials, input);
+    return { userId: input.userId };
+  }
+
+  async disableUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['disableUser']>[1]) {
+    this.record('disableUser', credentials, input);
+    return { userId: input.userId };
+  }
+}
+
+/** An error shaped like one the FinSpace client throws. */
+export function serviceError(name: string, message: string, httpStatusCode = 400): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
+}

@@ -1,0 +1,277 @@
+import { FinspaceCredentialsCache } from '../lambda/finspace-credentials';
+import { ResourceNotFoundException } from '../lambda/finspace-errors';
+import {
+  clientTokenFor,
+  credentialsFetcher,
+  type LifecycleEvent,
+  onEvent,
+  type Outcome,
+} from '../lambda/user-lifecycle';
+import { createEvent, deleteEvent, ENVIRONMENT, properties, updateEvent } from './support/events';
+import { FakeOutbound, serviceError } from './support/fake-outbound';
+
+const PHYSICAL_ID = `${ENVIRONMENT}/u-quant-analyst`;
+
+function setup(now: () => number = Date.now) {
+  const outbound = new FakeOutbound();
+  const credentials = new FinspaceCredentialsCache(credentialsFetcher(outbound, now), now);
+  const outcomes: Outcome[] = [];
+  const run = (event: LifecycleEvent) => onEvent(event, { outbound, credentials, report: (o) => outcomes.push(o) });
+  return { outbound, run, outcomes };
+}
+
+describe('Create', () => {
+  test('assumes the admin role, exchanges its credentials, and signs UpdateUser with the FinSpace ones', async () => {
+    const { outbound, run } = setup();
+    const response = await run(createEvent());
+
+    expect(outbound.calls.map((c) => c.operation)).toEqual([
+      'assumeRole',
+      'getProgrammaticAccessCredentials',
+      'updateUser',
+    ]);
+    expect(outbound.calls[0].input).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin' });
+    expect(outbound.calls[1]).toMatchObject({
+      signedWith: 'ASIAADMINROLE',
+      input: { environmentId: ENVIRONMENT, durationInMinutes: 60 },
+    });
+    expect(outbound.calls[2].signedWith).toBe('FSIA1');
+    expect(response).toEqual({
+      PhysicalResourceId: PHYSICAL_ID,
+      Data: { UserId: 'u-quant-analyst', EnvironmentId: ENVIRONMENT },
+    });
+  });
+
+  test('sends exactly the declared fields, and a client token', async () => {
+    const { outbound, run } = setup();
+    await run(createEvent(properties({ FirstName: undefined, LastName: undefined, ApiAccess: undefined })));
+    const input = outbound.writes()[0].input as Record<string, unknown>;
+    const sent = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+    expect(Object.keys(sent).sort()).toEqual(['clientToken', 'type', 'userId']);
+    expect(sent.type).toBe('APP_USER');
+  });
+
+  test('a redelivered event carries the same client token; another event another one', async () => {
+    const { outbound, run } = setup();
+    const event = createEvent();
+    await run(event);
+    await run(event);
+    await run(createEvent());
+    const tokens = outbound.writes().map((w) => (w.input as { clientToken: string }).clientToken);
+    expect(tokens[0]).toBe(tokens[1]);
+    expect(tokens[2]).not.toBe(tokens[0]);
+    expect(tokens[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(tokens[0]).toBe(clientTokenFor(event, 'UpdateUser'));
+  });
+
+  test.each([
+    ['FirstName', 'x'.repeat(51), /firstName: must be 1 to 50 characters long, is 51/],
+    ['UserId', '', /userId: must be 1 to 26 characters long, is 0/],
+    ['AdminRoleArn', 'arn:aws:iam::12345:role/Admin', /adminRoleArn: must match the pattern/],
+    ['Type', 'ROOT', /type: must be one of SUPER_USER, APP_USER \(got "ROOT"\)/],
+    ['LastName', 42, /lastName: must be a string \(got number\)/],
+    ['Nickname', 'Ada', /Nickname: is not a FinspaceUser property/],
+    ['EnvironmentId', undefined, /environmentId: is required/],
+  ])('invalid %s fails naming the field, before any call', async (property, value, expected) => {
+    const { outbound, run } = setup();
+    const props = properties({ [property]: value });
+    await expect(run(createEvent(props))).rejects.toThrow(expected);
+    expect(outbound.calls).toEqual([]);
+  });
+
+  test('a sensitive value is never echoed in the reason', async () => {
+    const { run } = setup();
+    const secretName = `Zelda${'q'.repeat(60)}`;
+    const error = await run(createEvent(properties({ FirstName: secretName }))).catch((e: Error) => e);
+    expect((error as Error).message).toContain('firstName');
+    expect((error as Error).message).not.toContain('Zelda');
+  });
+
+  test('a FinSpace error reaches the reason with operation, user id and error name, names masked', async () => {
+    const { outbound, run } = setup();
+    outbound.failNext(
+      'updateUser',
+      serviceError('ResourceNotFoundException', 'User u-quant-analyst (Ada Lovelace) not found', 404),
+    );
+    await expect(run(createEvent())).rejects.toThrow(
+      'UpdateUser u-quant-analyst: ResourceNotFoundException: User u-quant-analyst (*** ***) not found',
+    );
+  });
+
+  test('a refused AssumeRole names the operation and the role', async () => {
+    const { outbound, run } = setup();
+    outbound.failNext('assumeRole', serviceError('AccessDenied', 'not authorized', 403));
+    await expect(run(createEvent())).rejects.toThrow(
+      'AssumeRole arn:aws:iam::123456789012:role/FinSpaceUserAdmin: AccessDenied: not authorized',
+    );
+    expect(outbound.writes()).toEqual([]);
+  });
+});
+
+describe('credentials across warm invocations', () => {
+  test('are fetched once and reused while valid', async () => {
+    const { outbound, run } = setup();
+    await run(createEvent());
+    await run(createEvent(properties({ UserId: 'u-data-engineer' })));
+    expect(outbound.calls.filter((c) => c.operation === 'getProgrammaticAccessCredentials')).toHaveLength(1);
+    expect(outbound.writes().map((w) => w.signedWith)).toEqual(['FSIA1', 'FSIA1']);
+  });
+
+  test('are fetched again when close to expiry', async () => {
+    let clock = 1_000_000;
+    const { outbound, run } = setup(() => clock);
+    await run(createEvent());
+    clock += 56 * 60_000; // 4 minutes left of 60: inside the safety margin
+    await run(createEvent());
+    expect(outbound.writes().map((w) => w.signedWith)).toEqual(['FSIA1', 'FSIA2']);
+  });
+
+  test('reused credentials that FinSpace refuses are replaced once, and the call is repeated', async () => {
+    const { outbound, run } = setup();
+    await run(createEvent());
+    outbound.failNext('updateUser', serviceError('AccessDeniedException', 'credentials expired', 403));
+    await run(createEvent());
+    expect(outbound.writes().map((w) => w.signedWith)).toEqual(['FSIA1', 'FSIA1', 'FSIA2']);
+  });
+
+  test('fresh credentials that FinSpace refuses fail the event', async () => {
+    const { outbound, run } = setup();
+    outbound.failNext('updateUser', serviceError('AccessDeniedException', 'not a superuser', 403));
+    await expect(run(createEvent())).rejects.toThrow(
+      'UpdateUser u-quant-analyst: AccessDeniedException: not a superuser',
+    );
+    expect(outbound.writes()).toHaveLength(1);
+  });
+
+  test('differ per admin role and environment', async () => {
+    const { outbound, run } = setup();
+    await run(createEvent());
+    await run(createEvent(properties({ EnvironmentId: 'otherenvironment000000001' })));
+    expect(outbound.writes().map((w) => w.signedWith)).toEqual(['FSIA1', 'FSIA2']);
+  });
+});
+
+describe('Update', () => {
+  test('that changes nothing FinSpace sees makes no call at all', async () => {
+    const { outbound, run, outcomes } = setup();
+    const old = properties();
+    const next = properties({ AdminRoleArn: 'arn:aws:iam::123456789012:role/OtherAdmin', RemovalPolicy: 'destroy' });
+    const response = await run(updateEvent(PHYSICAL_ID, next, old));
+    expect(outbound.calls).toEqual([]);
+    expect(outcomes).toEqual(['unchanged']);
+    expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
+  });
+
+  test('that stops declaring a field leaves FinSpace as it is', async () => {
+    const { outbound, run } = setup();
+    await run(updateEvent(PHYSICAL_ID, properties({ FirstName: undefined }), properties()));
+    expect(outbound.calls).toEqual([]);
+  });
+
+  test.each([
+    ['Type', 'SUPER_USER'],
+    ['FirstName', 'Augusta'],
+    ['LastName', 'King'],
+    ['ApiAccess', 'ENABLED'],
+  ])('of %s writes the new declaration', async (property, value) => {
+    const { outbound, run, outcomes } = setup();
+    const response = await run(updateEvent(PHYSICAL_ID, properties({ [property]: value }), properties()));
+    expect(outbound.writes()).toHaveLength(1);
+    const field = property[0].toLowerCase() + property.slice(1);
+    expect((outbound.writes()[0].input as Record<string, unknown>)[field]).toBe(value);
+    expect(outcomes).toEqual(['updated']);
+    expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
+  });
+
+  test('of the principal ARN writes it', async () => {
+    const { outbound, run } = setup();
+    const principal = 'arn:aws:iam::123456789012:role/DataPipeline';
+    await run(
+      updateEvent(
+        PHYSICAL_ID,
+        properties({ ApiAccess: 'ENABLED', ApiAccessPrincipalArn: principal }),
+        properties({ ApiAccess: 'ENABLED' }),
+      ),
+    );
+    expect(outbound.writes()[0].input).toMatchObject({ apiAccessPrincipalArn: principal, apiAccess: 'ENABLED' });
+  });
+
+  test.each([
+    ['UserId', 'u-data-engineer', `${ENVIRONMENT}/u-data-engineer`],
+    ['EnvironmentId', 'otherenvironment000000001', 'otherenvironment000000001/u-quant-analyst'],
+  ])('of %s is a replacement: a new physical id, and the new user written', async (property, value, newId) => {
+    const { outbound, run, outcomes } = setup();
+    const response = await run(updateEvent(PHYSICAL_ID, properties({ [property]: value }), properties()));
+    expect(response.PhysicalResourceId).toBe(newId);
+    expect(outbound.writes()).toHaveLength(1);
+    expect(outcomes).toEqual(['replaced']);
+  });
+
+  test('to invalid properties fails before any call', async () => {
+    const { outbound, run } = setup();
+    await expect(
+      run(
+        updateEvent(
+          PHYSICAL_ID,
+          properties({ ApiAccess: 'DISABLED', ApiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/X1' }),
+          properties(),
+        ),
+      ),
+    ).rejects.toThrow(/apiAccessPrincipalArn: may only be set when apiAccess is ENABLED/);
+    expect(outbound.calls).toEqual([]);
+  });
+});
+
+describe('Delete', () => {
+  test('with RETAIN makes no call', async () => {
+    const { outbound, run, outcomes } = setup();
+    const response = await run(deleteEvent(PHYSICAL_ID));
+    expect(outbound.calls).toEqual([]);
+    expect(outcomes).toEqual(['retained']);
+    expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
+  });
+
+  test('with DESTROY disables the user with FinSpace credentials', async () => {
+    const { outbound, run, outcomes } = setup();
+    const event = deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' }));
+    await run(event);
+    expect(outbound.writes()).toEqual([
+      {
+        operation: 'disableUser',
+        signedWith: 'FSIA1',
+        input: { userId: 'u-quant-analyst', clientToken: clientTokenFor(event, 'DisableUser') },
+      },
+    ]);
+    expect(outcomes).toEqual(['disabled']);
+  });
+
+  test('with DESTROY of a user FinSpace no longer has succeeds', async () => {
+    const { outbound, run, outcomes } = setup();
+    outbound.failNext('disableUser', new ResourceNotFoundException('no such user', { httpStatusCode: 404 }));
+    await expect(run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' })))).resolves.toBeDefined();
+    expect(outcomes).toEqual(['already-gone']);
+  });
+
+  test('with DESTROY that FinSpace refuses fails loudly', async () => {
+    const { outbound, run } = setup();
+    outbound.failNext('disableUser', serviceError('InternalServerException', 'boom', 500));
+    await expect(run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' })))).rejects.toThrow(
+      'DisableUser u-quant-analyst: InternalServerException: boom',
+    );
+  });
+
+  test('after a failed Create (the framework marker as physical id) makes no call', async () => {
+    const { outbound, run, outcomes } = setup();
+    const marker = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+    const response = await run(deleteEvent(marker, properties({ RemovalPolicy: 'destroy' })));
+    expect(outbound.calls).toEqual([]);
+    expect(outcomes).toEqual(['skipped']);
+    expect(response.PhysicalResourceId).toBe(marker);
+  });
+
+  test('of properties that never validated makes no call', async () => {
+    const { outbound, run } = setup();
+    await run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy', FirstName: '' })));
+    expect(outbound.calls).toEqual([]);
+  });
+});
