@@ -58,6 +58,15 @@ export interface GetUserOutput {
   readonly lastModifiedTime?: number;
   readonly lastLoginTime?: number;
 }
+export interface ListUsersInput {
+  /** 1 to 100. */
+  readonly maxResults: number;
+  readonly nextToken?: string;
+}
+export interface ListUsersOutput {
+  readonly users?: GetUserOutput[];
+  readonly nextToken?: string;
+}
 export interface UpdateUserInput {
   readonly userId: string;
   readonly type?: UserType;
@@ -138,6 +147,12 @@ export class FinspaceDataClient {
 
   getUser(input: GetUserInput): Promise<GetUserOutput> {
     return this.send({ operation: 'GetUser', method: 'GET', path: `/user/${label(input.userId)}` });
+  }
+
+  listUsers(input: ListUsersInput): Promise<ListUsersOutput> {
+    const query: Record<string, string> = { maxResults: String(input.maxResults) };
+    if (input.nextToken !== undefined) query.nextToken = input.nextToken;
+    return this.send({ operation: 'ListUsers', method: 'GET', path: '/user', query });
   }
 
   updateUser(input: UpdateUserInput): Promise<UserIdOutput> {

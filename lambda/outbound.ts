@@ -5,6 +5,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { resolveFinspaceEndpoint } from './finspace-endpoint';
 import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, ROLE_SESSION_NAME } from './consts';
 import {
   FinspaceDataClient,
@@ -36,17 +37,29 @@ export function maxAttemptsFrom(env: NodeJS.ProcessEnv): number {
   return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_ATTEMPTS;
 }
 
-/** The real network, configured from the environment the way AWS SDK clients are. */
-export function awsOutbound(env: NodeJS.ProcessEnv = process.env): Outbound {
+/**
+ * The real network, configured from the environment the way AWS SDK clients
+ * are. STS signs with the default credential chain unless `stsCredentials` are given.
+ */
+export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials?: AwsCredentialIdentity): Outbound {
   const region = env.AWS_REGION;
   if (!region) throw new Error('AWS_REGION is not set');
   const maxAttempts = maxAttemptsFrom(env);
   // One retry budget and one connection pool for every FinSpace call of this instance.
   const retryStrategy = new StandardRetryStrategy(maxAttempts);
   const requestHandler = new NodeHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 });
-  const sts = new STSClient({ region, maxAttempts, requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS } });
+  // The SDK reads AWS_ENDPOINT_URL_STS from process.env by itself; another env is read here the same way.
+  const stsEndpoint = env === process.env ? undefined : (env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL);
+  const sts = new STSClient({
+    region,
+    maxAttempts,
+    endpoint: stsEndpoint,
+    credentials: stsCredentials,
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
+  });
+  const endpoint = resolveFinspaceEndpoint(region, env).href;
   const finspace = (credentials: AwsCredentialIdentity) =>
-    new FinspaceDataClient({ region, credentials, retryStrategy, maxAttempts, requestHandler });
+    new FinspaceDataClient({ region, endpoint, credentials, retryStrategy, maxAttempts, requestHandler });
 
   return {
     async assumeRole(roleArn) {

@@ -26,8 +26,15 @@ export interface StackUsers {
   readonly stackName: string;
   readonly template: Template;
   readonly users: UserResource[];
-  /** Absolute path of the handler's bundled asset directory (holds index.js). */
-  readonly handlerAssetDir?: string;
+  /** The handler function serving them, when the assembly holds its bundled asset. */
+  readonly handler?: HandlerFunction;
+}
+
+export interface HandlerFunction {
+  /** Absolute path of the bundled asset directory (holds index.js). */
+  readonly assetDir: string;
+  readonly environment: Record<string, string>;
+  readonly timeoutSeconds: number;
 }
 
 interface Manifest {
@@ -44,7 +51,7 @@ export function readStacks(outdir: string): StackUsers[] {
       stackName: name,
       template,
       users: usersOf(template),
-      handlerAssetDir: handlerAssetOf(template, outdir, name),
+      handler: handlerOf(template, outdir, name),
     });
   }
   return stacks;
@@ -62,26 +69,31 @@ export function usersOf(template: Template): UserResource[] {
 
 /**
  * The function the provider's framework invokes (named by
- * USER_ON_EVENT_FUNCTION_ARN in its environment), found through its code's
- * S3 key in the stack's asset manifest.
+ * USER_ON_EVENT_FUNCTION_ARN in its environment), its asset found through its
+ * code's S3 key in the stack's asset manifest.
  */
-export function handlerAssetOf(template: Template, outdir: string, stackName: string): string | undefined {
+export function handlerOf(template: Template, outdir: string, stackName: string): HandlerFunction | undefined {
   const framework = Object.values(template.Resources).find(
     (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler === 'framework.onEvent',
   );
-  const env = (framework?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
-  const target = env?.USER_ON_EVENT_FUNCTION_ARN as { 'Fn::GetAtt'?: [string, string] } | undefined;
+  const frameworkEnv = (framework?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+    ?.Variables;
+  const target = frameworkEnv?.USER_ON_EVENT_FUNCTION_ARN as { 'Fn::GetAtt'?: [string, string] } | undefined;
   const logicalId = target?.['Fn::GetAtt']?.[0];
-  const code = (logicalId ? template.Resources[logicalId]?.Properties?.Code : undefined) as
-    { S3Key?: unknown } | undefined;
+  const properties = logicalId ? template.Resources[logicalId]?.Properties : undefined;
+  const code = properties?.Code as { S3Key?: unknown } | undefined;
   const hash = typeof code?.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
   const manifestFile = join(outdir, `${stackName}.assets.json`);
-  if (!hash || !existsSync(manifestFile)) return undefined;
+  if (!properties || !hash || !existsSync(manifestFile)) return undefined;
   const assets = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
     files?: Record<string, { source?: { path?: string } }>;
   };
   const assetPath = assets.files?.[hash]?.source?.path;
-  if (!assetPath) return undefined;
-  const dir = join(outdir, assetPath);
-  return existsSync(join(dir, 'index.js')) ? dir : undefined;
+  if (!assetPath || !existsSync(join(outdir, assetPath, 'index.js'))) return undefined;
+  const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  return {
+    assetDir: join(outdir, assetPath),
+    environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+    timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : 3,
+  };
 }

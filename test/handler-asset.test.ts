@@ -60,7 +60,7 @@ const lambdaEnv = () => ({
 
 test('the asset is one self-contained, minified file that requires no AWS SDK from the runtime', () => {
   const [stack] = readStacks(outdir);
-  const code = readFileSync(join(stack.handlerAssetDir!, 'index.js'), 'utf8');
+  const code = readFileSync(join(stack.handler!.assetDir, 'index.js'), 'utf8');
   // minified: long lines (the few line breaks left are inside template literals)
   expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
   expect(code.length).toBeLessThan(1_000_000);
@@ -76,7 +76,7 @@ test('the asset is one self-contained, minified file that requires no AWS SDK fr
 
 test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, then UpdateUser signed with FinSpace credentials', async () => {
   const [stack] = readStacks(outdir);
-  const result = await runAsset(stack.handlerAssetDir!, createEvent(), lambdaEnv());
+  const result = await runAsset(stack.handler!.assetDir, createEvent(), lambdaEnv());
   expect(result.stdout).toContain('RESULT {"PhysicalResourceId":"demoenvironment0000000001/u-quant-analyst"');
   expect(emulator.calls.map((c) => [c.operation, c.statusCode])).toEqual([
     ['AssumeRole', 200],
@@ -106,7 +106,7 @@ test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS keeps it
     AWS_ENDPOINT_URL_STS: emulator.url,
     AWS_ENDPOINT_URL_FINSPACE_DATA: other.url,
   };
-  const result = await runAsset(stack.handlerAssetDir!, createEvent(), env);
+  const result = await runAsset(stack.handler!.assetDir, createEvent(), env);
   await other.close();
   expect(result.stdout).toContain('RESULT');
   expect(emulator.calls.map((c) => c.operation)).toEqual(['AssumeRole']);
@@ -116,7 +116,7 @@ test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS keeps it
 test('an invalid event fails naming the field, and nothing reaches the endpoint', async () => {
   const [stack] = readStacks(outdir);
   const result = await runAsset(
-    stack.handlerAssetDir!,
+    stack.handler!.assetDir,
     createEvent(properties({ FirstName: 'x'.repeat(51) })),
     lambdaEnv(),
   );
@@ -129,7 +129,7 @@ test('an invalid event fails naming the field, and nothing reaches the endpoint'
 test('two synths give the same asset hash', () => {
   const second = synth();
   try {
-    const hashOf = (dir: string) => readStacks(dir)[0].handlerAssetDir!.split('asset.')[1];
+    const hashOf = (dir: string) => readStacks(dir)[0].handler!.assetDir.split('asset.')[1];
     expect(hashOf(second)).toBe(hashOf(outdir));
   } finally {
     rmSync(second, { recursive: true, force: true });

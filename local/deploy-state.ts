@@ -1,0 +1,21 @@
+// What the local deploy runner has deployed, per stack, so that the next run
+// sends exactly the Update and Delete events a real redeploy would.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type DeployedStack, newStackId } from './stack-deployment';
+
+export type DeployState = Record<string, DeployedStack>;
+
+export function loadDeployState(file: string): DeployState {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DeployState) : {};
+}
+
+export function saveDeployState(file: string, state: DeployState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+export function deployedStack(state: DeployState, stackName: string): DeployedStack {
+  return state[stackName] ?? { stackId: newStackId(stackName), resources: {} };
+}

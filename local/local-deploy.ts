@@ -1,0 +1,217 @@
+// The local deploy: synthesize the app, then drive each stack's
+// Custom::FinspaceUser resources through CloudFormation's lifecycle with the
+// real bundled handler, against a local FinSpace endpoint.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { GetUserOutput } from '../lambda/finspace-client';
+import { PROPERTY_NAMES } from '../lambda/resource-properties';
+import { readStacks } from './cloud-assembly';
+import { Spinner, type UserRow } from './deploy-report';
+import { deployedStack, loadDeployState, saveDeployState } from './deploy-state';
+import { type Emulator, startEmulator } from './emulator';
+import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
+import type { FaultOptions } from './faults';
+import { finspaceReader, type ReadTarget } from './finspace-reader';
+import { LambdaHost } from './lambda-host';
+import { resolveProperties } from './resolve-properties';
+import { type DeploymentResult, deployStack, type DesiredResource, type ResourceEvent } from './stack-deployment';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '123456789012';
+
+export interface LocalDeployOptions {
+  /** The project whose app is synthesized (holds cdk.json). @default process.cwd() */
+  readonly projectDir?: string;
+  /** Cloud assembly directory. @default <projectDir>/cdk.out */
+  readonly cdkOut?: string;
+  /** Run `cdk synth` first. @default true */
+  readonly synth?: boolean;
+  /** Context for `cdk synth` (-c key=value). */
+  readonly context?: Record<string, string>;
+  /** Where local state lives. @default <projectDir>/.finspace-local */
+  readonly stateDir?: string;
+  /** A running local endpoint to use (npm run emulator); otherwise one is started in this process. */
+  readonly endpoint?: string;
+  /** Faults for the in-process endpoint. */
+  readonly faults?: FaultOptions;
+  /** Events in flight at once, and warm handler instances. @default 4 */
+  readonly concurrency?: number;
+  /** Called for each resource event as it happens. */
+  readonly onEvent?: (event: ResourceEvent) => void;
+  /** Progress text while waiting (a spinner shows it). */
+  readonly onProgress?: (text: string) => void;
+}
+
+export interface StackOutcome {
+  readonly stackName: string;
+  readonly status: DeploymentResult['status'];
+  readonly reason?: string;
+  readonly events: ResourceEvent[];
+}
+
+export interface LocalDeployResult {
+  readonly ok: boolean;
+  readonly endpoint: string;
+  readonly stacks: StackOutcome[];
+  readonly users: UserRow[];
+}
+
+function synthesize(projectDir: string, cdkOut: string, context: Record<string, string>): void {
+  const cdk = join(projectDir, 'node_modules', '.bin', 'cdk');
+  const args = [
+    'synth',
+    '--quiet',
+    '--output',
+    cdkOut,
+    ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+  ];
+  const result = spawnSync(cdk, args, {
+    cwd: projectDir,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+  });
+  if (result.status !== 0) {
+    throw new Error(`cdk synth failed:\n${(result.stderr || result.stdout || String(result.error)).trim()}`);
+  }
+}
+
+/** The (environment, admin role) a declared user is read through. */
+function targetOf(properties: Record<string, unknown>): ReadTarget & { userId: string } {
+  return {
+    environmentId: String(properties[PROPERTY_NAMES.environmentId]),
+    adminRoleArn: String(properties[PROPERTY_NAMES.adminRoleArn]),
+    userId: String(properties[PROPERTY_NAMES.userId]),
+  };
+}
+
+export async function localDeploy(options: LocalDeployOptions = {}): Promise<LocalDeployResult> {
+  const projectDir = resolve(options.projectDir ?? process.cwd());
+  const cdkOut = resolve(projectDir, options.cdkOut ?? 'cdk.out');
+  const stateDir = resolve(projectDir, options.stateDir ?? '.finspace-local');
+  const progress = options.onProgress ?? (() => undefined);
+  mkdirSync(stateDir, { recursive: true });
+
+  if (options.synth ?? true) {
+    progress('synthesizing the app');
+    synthesize(projectDir, cdkOut, options.context ?? {});
+  }
+  const stacks = readStacks(cdkOut);
+
+  let emulator: Emulator | undefined;
+  const endpoint =
+    options.endpoint ??
+    (emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json'), faults: options.faults })).url;
+  const stateFile = join(stateDir, 'deployments.json');
+  const state = loadDeployState(stateFile);
+  const reader = finspaceReader(endpoint, LOCAL_REGION, {
+    accessKeyId: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
+    secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+  });
+  const log = createWriteStream(join(stateDir, 'handler.log'), { flags: 'a' });
+
+  // Every user the deploy touches: declared now, or deployed before.
+  const touched = new Map<string, { path: string; target: ReadTarget; userId: string }>();
+  for (const stack of stacks) {
+    const previous = state[stack.stackName]?.resources ?? {};
+    for (const r of [...Object.values(previous), ...stack.users]) {
+      const t = targetOf(r.properties);
+      touched.set(`${t.environmentId}\n${t.userId}`, { path: r.path, target: t, userId: t.userId });
+    }
+  }
+  const snapshot = async (): Promise<Map<string, GetUserOutput>> => {
+    const all = new Map<string, GetUserOutput>();
+    const seen = new Set<string>();
+    for (const { target } of touched.values()) {
+      const key = `${target.environmentId}\n${target.adminRoleArn}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      try {
+        for (const [id, user] of await reader.listUsers(target)) all.set(`${target.environmentId}\n${id}`, user);
+      } catch {
+        // unreadable (no such environment, admin role not mapped): shown as missing
+      }
+    }
+    return all;
+  };
+
+  const outcomes: StackOutcome[] = [];
+  try {
+    progress('reading FinSpace users');
+    const before = await snapshot();
+
+    for (const stack of stacks) {
+      const deployed = deployedStack(state, stack.stackName);
+      if (stack.users.length === 0 && Object.keys(deployed.resources).length === 0) continue;
+      if (!stack.handler) throw new Error(`${stack.stackName}: no bundled FinspaceUser handler found in ${cdkOut}`);
+      const host = new LambdaHost({
+        assetDir: stack.handler.assetDir,
+        timeoutSeconds: stack.handler.timeoutSeconds,
+        instances: options.concurrency ?? 4,
+        log,
+        environment: {
+          ...stack.handler.environment,
+          AWS_REGION: LOCAL_REGION,
+          AWS_ENDPOINT_URL: endpoint,
+          AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+          AWS_LAMBDA_FUNCTION_NAME: `${stack.stackName}-FinspaceUserHandler`,
+          // Lambda runs a current Node.js; the SDK's warning about Node 20 is noise here.
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      });
+      const serviceToken = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stack.stackName}-FinspaceUserProvider`;
+      const desired: DesiredResource[] = stack.users.map((u) => ({
+        logicalId: u.logicalId,
+        path: u.path,
+        properties: resolveProperties(u.properties, stack.template, {
+          region: LOCAL_REGION,
+          accountId: LOCAL_ACCOUNT,
+          serviceToken,
+        }),
+      }));
+      let inFlight = 0;
+      try {
+        const result = await deployStack({
+          desired,
+          deployed,
+          invoke: (event) => host.invoke(event),
+          concurrency: options.concurrency ?? 4,
+          onEvent: (event) => {
+            inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
+            options.onEvent?.(event);
+            progress(`${stack.stackName}: ${inFlight} resource event${inFlight === 1 ? '' : 's'} in progress`);
+          },
+        });
+        // After a rollback the previous declaration is what stands.
+        state[stack.stackName] = result.deployed;
+        saveDeployState(stateFile, state);
+        outcomes.push({
+          stackName: stack.stackName,
+          status: result.status,
+          reason: result.reason,
+          events: result.events,
+        });
+      } finally {
+        await host.close();
+      }
+    }
+
+    progress('reading FinSpace users');
+    const after = await snapshot();
+    const users: UserRow[] = [...touched.entries()].map(([key, t]) => ({
+      path: t.path,
+      userId: t.userId,
+      before: before.get(key),
+      after: after.get(key),
+    }));
+    const ok =
+      outcomes.every((o) => o.status === 'COMPLETE' || o.status === 'NO_CHANGES') && outcomes.every((o) => !o.reason);
+    return { ok, endpoint, stacks: outcomes, users };
+  } finally {
+    log.end();
+    await emulator?.close();
+  }
+}
+
+export { Spinner };

@@ -1,0 +1,261 @@
+// CloudFormation's lifecycle for a stack's Custom::FinspaceUser resources,
+// driven against a handler: Create for new resources, Update with
+// OldResourceProperties for changed ones, cleanup Deletes for removed and
+// replaced ones, and a rollback like CloudFormation's when anything fails.
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { RESOURCE_TYPE } from '../lambda/resource-properties';
+import type { LifecycleEvent, LifecycleResponse } from '../lambda/user-lifecycle';
+
+/** What the provider framework reports as the physical id of a Create that failed. */
+export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+
+export interface DesiredResource {
+  readonly logicalId: string;
+  readonly path: string;
+  /** Resolved properties, as CloudFormation would send them. */
+  readonly properties: Record<string, unknown>;
+}
+
+export interface DeployedResource extends DesiredResource {
+  readonly physicalId: string;
+}
+
+export interface DeployedStack {
+  readonly stackId: string;
+  readonly resources: Record<string, DeployedResource>;
+}
+
+export type Phase = 'deploy' | 'cleanup' | 'rollback';
+
+export interface ResourceEvent {
+  readonly logicalId: string;
+  readonly path: string;
+  readonly requestType: LifecycleEvent['RequestType'];
+  readonly phase: Phase;
+  readonly status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  readonly physicalId?: string;
+  readonly reason?: string;
+  readonly startedAt: number;
+  readonly durationMs?: number;
+}
+
+export type Invoke = (event: LifecycleEvent) => Promise<LifecycleResponse>;
+
+export interface DeploymentOptions {
+  readonly desired: readonly DesiredResource[];
+  readonly deployed: DeployedStack;
+  readonly invoke: Invoke;
+  /** Events in flight at once (CloudFormation works on independent resources in parallel). @default 4 */
+  readonly concurrency?: number;
+  readonly onEvent?: (event: ResourceEvent) => void;
+}
+
+export interface DeploymentResult {
+  /** UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED, or NO_CHANGES. */
+  readonly status: 'COMPLETE' | 'ROLLBACK_COMPLETE' | 'ROLLBACK_FAILED' | 'NO_CHANGES';
+  readonly events: ResourceEvent[];
+  /** What is deployed now: the new declaration on success, the previous one after a rollback. */
+  readonly deployed: DeployedStack;
+  /** The first failure's reason, as CloudFormation would show it. */
+  readonly reason?: string;
+}
+
+interface Step {
+  readonly requestType: LifecycleEvent['RequestType'];
+  readonly phase: Phase;
+  readonly logicalId: string;
+  readonly path: string;
+  readonly properties: Record<string, unknown>;
+  readonly oldProperties?: Record<string, unknown>;
+  readonly physicalId?: string;
+}
+
+/** Runs `work` over `items` with at most `limit` at once; stops starting new ones once `stop()` says so. */
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  stop: () => boolean,
+): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && !stop()) await work(items[next++]);
+  });
+  await Promise.all(runners);
+}
+
+export function newStackId(stackName: string): string {
+  return `arn:aws:cloudformation:us-east-1:123456789012:stack/${stackName}/${randomUUID()}`;
+}
+
+export async function deployStack(options: DeploymentOptions): Promise<DeploymentResult> {
+  const { deployed, invoke } = options;
+  const concurrency = options.concurrency ?? 4;
+  const events: ResourceEvent[] = [];
+  const emit = (event: ResourceEvent) => {
+    events.push(event);
+    options.onEvent?.(event);
+  };
+
+  const run = async (
+    step: Step,
+  ): Promise<{ ok: true; physicalId: string } | { ok: false; reason: string; physicalId: string }> => {
+    const startedAt = Date.now();
+    const base = {
+      logicalId: step.logicalId,
+      path: step.path,
+      requestType: step.requestType,
+      phase: step.phase,
+      startedAt,
+    };
+    emit({ ...base, status: 'IN_PROGRESS', physicalId: step.physicalId });
+    const event: LifecycleEvent = {
+      RequestType: step.requestType,
+      RequestId: randomUUID(),
+      StackId: deployed.stackId,
+      LogicalResourceId: step.logicalId,
+      ResourceType: RESOURCE_TYPE,
+      ResourceProperties: step.properties,
+      ...(step.physicalId === undefined ? {} : { PhysicalResourceId: step.physicalId }),
+      ...(step.oldProperties === undefined ? {} : { OldResourceProperties: step.oldProperties }),
+    };
+    try {
+      const response = await invoke(event);
+      const physicalId = response.PhysicalResourceId;
+      emit({ ...base, status: 'COMPLETE', physicalId, durationMs: Date.now() - startedAt });
+      return { ok: true, physicalId };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // As the provider framework does: a failed Create has no physical resource.
+      const physicalId =
+        step.requestType === 'Create' ? CREATE_FAILED_MARKER : (step.physicalId ?? CREATE_FAILED_MARKER);
+      emit({ ...base, status: 'FAILED', physicalId, reason, durationMs: Date.now() - startedAt });
+      return { ok: false, reason, physicalId };
+    }
+  };
+
+  // Deploy phase: creates and updates. A resource whose properties did not change gets no event.
+  const desiredIds = new Set(options.desired.map((d) => d.logicalId));
+  const changes: Step[] = [];
+  for (const resource of options.desired) {
+    const current = deployed.resources[resource.logicalId];
+    if (!current) {
+      changes.push({ requestType: 'Create', phase: 'deploy', ...resource });
+    } else if (!isDeepStrictEqual(current.properties, resource.properties)) {
+      changes.push({
+        requestType: 'Update',
+        phase: 'deploy',
+        ...resource,
+        oldProperties: current.properties,
+        physicalId: current.physicalId,
+      });
+    }
+  }
+  const removed = Object.values(deployed.resources).filter((r) => !desiredIds.has(r.logicalId));
+  if (changes.length === 0 && removed.length === 0) return { status: 'NO_CHANGES', events, deployed };
+
+  const completed: { step: Step; physicalId: string }[] = [];
+  let failure: { step: Step; reason: string; physicalId: string } | undefined;
+  await pool(
+    changes,
+    concurrency,
+    async (step) => {
+      const outcome = await run(step);
+      if (outcome.ok) completed.push({ step, physicalId: outcome.physicalId });
+      else failure ??= { step, reason: outcome.reason, physicalId: outcome.physicalId };
+    },
+    () => failure !== undefined,
+  );
+
+  if (failure) {
+    // Rollback, newest first: a Create is deleted, an Update is updated back (a
+    // replacement's new resource is deleted: the old one was never touched).
+    const undo: Step[] = [];
+    const failedStep = failure.step;
+    if (failedStep.requestType === 'Create') {
+      undo.push({
+        ...failedStep,
+        requestType: 'Delete',
+        phase: 'rollback',
+        physicalId: failure.physicalId,
+        oldProperties: undefined,
+      });
+    } else {
+      undo.push(rollbackOfUpdate(failedStep, failedStep.physicalId as string));
+    }
+    for (const { step, physicalId } of [...completed].reverse()) {
+      if (step.requestType === 'Create') {
+        undo.push({ ...step, requestType: 'Delete', phase: 'rollback', physicalId, oldProperties: undefined });
+      } else if (physicalId !== step.physicalId) {
+        undo.push({ ...step, requestType: 'Delete', phase: 'rollback', physicalId, oldProperties: undefined });
+      } else {
+        undo.push(rollbackOfUpdate(step, physicalId));
+      }
+    }
+    let rollbackFailed = false;
+    for (const step of undo) {
+      if (!(await run(step)).ok) rollbackFailed = true;
+    }
+    return {
+      status: rollbackFailed ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE',
+      events,
+      deployed,
+      reason: failure.reason,
+    };
+  }
+
+  // Cleanup phase: removed resources, and the old side of each replacement.
+  const cleanup: Step[] = removed.map((r) => ({ ...r, requestType: 'Delete' as const, phase: 'cleanup' as const }));
+  for (const { step, physicalId } of completed) {
+    if (step.requestType === 'Update' && physicalId !== step.physicalId) {
+      cleanup.push({
+        ...step,
+        requestType: 'Delete',
+        phase: 'cleanup',
+        properties: step.oldProperties ?? {},
+        oldProperties: undefined,
+        physicalId: step.physicalId,
+      });
+    }
+  }
+  const resources: Record<string, DeployedResource> = {};
+  for (const resource of options.desired) {
+    const done = completed.find((c) => c.step.logicalId === resource.logicalId);
+    const physicalId = done?.physicalId ?? deployed.resources[resource.logicalId].physicalId;
+    resources[resource.logicalId] = { ...resource, physicalId };
+  }
+  // A Delete that fails in cleanup does not roll the stack back (CloudFormation
+  // reports it and moves on); the resource is kept so the next deploy retries it.
+  let cleanupFailure: string | undefined;
+  await pool(
+    cleanup,
+    concurrency,
+    async (step) => {
+      const outcome = await run(step);
+      if (outcome.ok) return;
+      cleanupFailure ??= outcome.reason;
+      if (!desiredIds.has(step.logicalId)) {
+        resources[step.logicalId] = {
+          logicalId: step.logicalId,
+          path: step.path,
+          properties: step.properties,
+          physicalId: step.physicalId as string,
+        };
+      }
+    },
+    () => false,
+  );
+  return { status: 'COMPLETE', events, deployed: { stackId: deployed.stackId, resources }, reason: cleanupFailure };
+}
+
+function rollbackOfUpdate(step: Step, physicalId: string): Step {
+  return {
+    ...step,
+    requestType: 'Update',
+    phase: 'rollback',
+    properties: step.oldProperties ?? {},
+    oldProperties: step.properties,
+    physicalId,
+  };
+}
