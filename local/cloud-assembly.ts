@@ -12,7 +12,7 @@ interface TemplateResource {
 }
 
 export interface Template {
-  readonly Resources: Record<string, TemplateResource>;
+  readonly Resources?: Record<string, TemplateResource>;
 }
 
 export interface UserResource {
@@ -58,7 +58,7 @@ export function readStacks(outdir: string): StackUsers[] {
 }
 
 export function usersOf(template: Template): UserResource[] {
-  return Object.entries(template.Resources)
+  return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === RESOURCE_TYPE)
     .map(([logicalId, r]) => ({
       logicalId,
@@ -73,14 +73,14 @@ export function usersOf(template: Template): UserResource[] {
  * code's S3 key in the stack's asset manifest.
  */
 export function handlerOf(template: Template, outdir: string, stackName: string): HandlerFunction | undefined {
-  const framework = Object.values(template.Resources).find(
+  const framework = Object.values(template.Resources ?? {}).find(
     (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler === 'framework.onEvent',
   );
   const frameworkEnv = (framework?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
     ?.Variables;
   const target = frameworkEnv?.USER_ON_EVENT_FUNCTION_ARN as { 'Fn::GetAtt'?: [string, string] } | undefined;
   const logicalId = target?.['Fn::GetAtt']?.[0];
-  const properties = logicalId ? template.Resources[logicalId]?.Properties : undefined;
+  const properties = logicalId ? template.Resources?.[logicalId]?.Properties : undefined;
   const code = properties?.Code as { S3Key?: unknown } | undefined;
   const hash = typeof code?.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
   const manifestFile = join(outdir, `${stackName}.assets.json`);

@@ -8,7 +8,7 @@ import type { GetUserOutput } from '../lambda/finspace-client';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
 import { readStacks } from './cloud-assembly';
 import { Spinner, type UserRow } from './deploy-report';
-import { deployedStack, loadDeployState, saveDeployState } from './deploy-state';
+import { deployedStack, loadDeployState, preserveHandler, saveDeployState } from './deploy-state';
 import { type Emulator, startEmulator } from './emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
 import type { FaultOptions } from './faults';
@@ -143,14 +143,16 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     for (const stack of stacks) {
       const deployed = deployedStack(state, stack.stackName);
       if (stack.users.length === 0 && Object.keys(deployed.resources).length === 0) continue;
-      if (!stack.handler) throw new Error(`${stack.stackName}: no bundled FinspaceUser handler found in ${cdkOut}`);
+      // A template that no longer has the handler still has its Deletes served by the deployed one.
+      const handler = stack.handler ? preserveHandler(stateDir, stack.handler) : deployed.handler;
+      if (!handler) throw new Error(`${stack.stackName}: no bundled FinspaceUser handler found in ${cdkOut}`);
       const host = new LambdaHost({
-        assetDir: stack.handler.assetDir,
-        timeoutSeconds: stack.handler.timeoutSeconds,
+        assetDir: handler.assetDir,
+        timeoutSeconds: handler.timeoutSeconds,
         instances: options.concurrency ?? 4,
         log,
         environment: {
-          ...stack.handler.environment,
+          ...handler.environment,
           AWS_REGION: LOCAL_REGION,
           AWS_ENDPOINT_URL: endpoint,
           AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
@@ -183,8 +185,8 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
             progress(`${stack.stackName}: ${inFlight} resource event${inFlight === 1 ? '' : 's'} in progress`);
           },
         });
-        // After a rollback the previous declaration is what stands.
-        state[stack.stackName] = result.deployed;
+        // After a rollback the previous declaration, and its handler, is what stands.
+        state[stack.stackName] = result.status === 'COMPLETE' ? { ...result.deployed, handler } : result.deployed;
         saveDeployState(stateFile, state);
         outcomes.push({
           stackName: stack.stackName,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { RESOURCE_TYPE } from '../lambda/resource-properties';
 import type { LifecycleEvent, LifecycleResponse } from '../lambda/user-lifecycle';
+import type { HandlerFunction } from './cloud-assembly';
 
 /** What the provider framework reports as the physical id of a Create that failed. */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -24,6 +25,8 @@ export interface DeployedResource extends DesiredResource {
 export interface DeployedStack {
   readonly stackId: string;
   readonly resources: Record<string, DeployedResource>;
+  /** The handler the resources were deployed with: it serves their Deletes once the template drops it. */
+  readonly handler?: HandlerFunction;
 }
 
 export type Phase = 'deploy' | 'cleanup' | 'rollback';

@@ -1,0 +1,202 @@
+// The whole lifecycle through the real bundled handler, driven like
+// CloudFormation against the local FinSpace endpoint over loopback.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, CfnParameter, CfnWaitConditionHandle, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../lib';
+import { type Emulator, startEmulator, WRITE_OPERATIONS } from '../local/emulator';
+import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
+import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
+
+jest.setTimeout(60_000);
+
+type Declared = Record<string, Partial<FinspaceUserProps>>;
+
+let workDir: string;
+let emulator: Emulator;
+beforeEach(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'finspace-local-deploy-'));
+  emulator = await startEmulator();
+});
+afterEach(async () => {
+  await emulator.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+let synths = 0;
+/** Synthesizes a stack declaring `users` and deploys it like `npm start` would. */
+async function deploy(users: Declared, concurrency = 4): Promise<LocalDeployResult> {
+  const cdkOut = join(workDir, `cdk.out.${++synths}`);
+  const app = new App({ outdir: cdkOut });
+  const stack = new Stack(app, 'Users');
+  for (const [id, props] of Object.entries(users)) {
+    new FinspaceUser(stack, id, {
+      environmentId: ENVIRONMENT,
+      adminRoleArn: ADMIN_ROLE,
+      userId: 'u-quant-analyst',
+      type: FinspaceUserType.APP_USER,
+      ...props,
+    });
+  }
+  // CloudFormation wants at least one resource; a stack with no users keeps a placeholder.
+  if (Object.keys(users).length === 0) new CfnWaitConditionHandle(stack, 'Placeholder');
+  app.synth();
+  return localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url, concurrency });
+}
+
+const user = (id: string) => emulator.state.environments[ENVIRONMENT][id];
+const writes = () =>
+  emulator.calls
+    .filter((c) => WRITE_OPERATIONS.has(c.operation) && c.statusCode === 200)
+    .map((c) => `${c.operation} ${c.userId}`);
+const requests = () => emulator.calls.length;
+
+const ANALYST: Partial<FinspaceUserProps> = {
+  userId: 'u-quant-analyst',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  apiAccess: FinspaceApiAccess.DISABLED,
+};
+const CONTRACTOR: Partial<FinspaceUserProps> = {
+  userId: 'u-contractor',
+  firstName: 'Alan',
+  apiAccess: FinspaceApiAccess.DISABLED,
+  removalPolicy: RemovalPolicy.DESTROY,
+};
+
+test('create, no-op, update of each field, replacement, delete with each removal policy', async () => {
+  let result = await deploy({ Analyst: ANALYST, Contractor: CONTRACTOR });
+  expect(result.ok).toBe(true);
+  expect(result.stacks[0].events.filter((e) => e.status === 'COMPLETE').map((e) => e.requestType)).toEqual([
+    'Create',
+    'Create',
+  ]);
+  expect(user('u-quant-analyst')).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', apiAccess: 'DISABLED' });
+  expect(user('u-contractor')).toMatchObject({ apiAccess: 'DISABLED', status: 'ENABLED' });
+  expect(writes().sort()).toEqual(['UpdateUser u-contractor', 'UpdateUser u-quant-analyst']);
+  // the users the table shows, before and after
+  expect(result.users.find((u) => u.userId === 'u-quant-analyst')).toMatchObject({
+    before: { lastName: 'Byron' },
+    after: { lastName: 'Lovelace' },
+  });
+
+  // again, unchanged: no event, no FinSpace write
+  const writesBefore = writes().length;
+  result = await deploy({ Analyst: ANALYST, Contractor: CONTRACTOR });
+  expect(result.stacks[0].status).toBe('NO_CHANGES');
+  expect(writes()).toHaveLength(writesBefore);
+
+  // each field in turn: one Update event, one UpdateUser
+  const steps: [Partial<FinspaceUserProps>, Record<string, unknown>][] = [
+    [{ type: FinspaceUserType.SUPER_USER }, { type: 'SUPER_USER' }],
+    [{ firstName: 'Augusta' }, { firstName: 'Augusta' }],
+    [{ lastName: 'King' }, { lastName: 'King' }],
+    [{ apiAccess: FinspaceApiAccess.ENABLED }, { apiAccess: 'ENABLED' }],
+    [
+      { apiAccess: FinspaceApiAccess.ENABLED, apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/DataPipeline' },
+      { apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/DataPipeline' },
+    ],
+  ];
+  let analyst = ANALYST;
+  for (const [change, expected] of steps) {
+    analyst = { ...analyst, ...change };
+    const count = writes().length;
+    result = await deploy({ Analyst: analyst, Contractor: CONTRACTOR });
+    expect(
+      result.stacks[0].events
+        .filter((e) => e.status === 'COMPLETE')
+        .map((e) => `${e.requestType} ${e.logicalId.slice(0, 7)}`),
+    ).toEqual(['Update Analyst']);
+    expect(writes().slice(count)).toEqual(['UpdateUser u-quant-analyst']);
+    expect(user('u-quant-analyst')).toMatchObject(expected);
+  }
+
+  // a change of userId is a replacement: the new user is written, the old one (DESTROY) disabled in cleanup
+  let count = writes().length;
+  result = await deploy({ Analyst: analyst, Contractor: { ...CONTRACTOR, userId: 'u-data-engineer' } });
+  expect(
+    result.stacks[0].events.filter((e) => e.status === 'COMPLETE').map((e) => `${e.requestType} ${e.phase}`),
+  ).toEqual(['Update deploy', 'Delete cleanup']);
+  expect(writes().slice(count)).toEqual(['UpdateUser u-data-engineer', 'DisableUser u-contractor']);
+  expect(user('u-contractor').status).toBe('DISABLED');
+
+  // removal: RETAIN makes no call, DESTROY disables
+  count = writes().length;
+  result = await deploy({ Contractor: { ...CONTRACTOR, userId: 'u-data-engineer' } });
+  expect(result.ok).toBe(true);
+  expect(writes().slice(count)).toEqual([]);
+  expect(user('u-quant-analyst').status).toBe('ENABLED');
+  result = await deploy({});
+  expect(writes().slice(count)).toEqual(['DisableUser u-data-engineer']);
+  expect(user('u-data-engineer').status).toBe('DISABLED');
+});
+
+test('a failed update is rolled back: the users are back to the last deployed declaration', async () => {
+  await deploy({ Analyst: ANALYST, Contractor: CONTRACTOR }, 1);
+  const before = { ...user('u-quant-analyst') };
+  // the analyst's change applies first, then the contractor's fails (no such user)
+  const result = await deploy(
+    { Analyst: { ...ANALYST, firstName: 'Augusta' }, Contractor: { ...CONTRACTOR, userId: 'u-ghost' } },
+    1,
+  );
+  expect(result.ok).toBe(false);
+  expect(result.stacks[0].status).toBe('ROLLBACK_COMPLETE');
+  expect(result.stacks[0].reason).toBe('UpdateUser u-ghost: ResourceNotFoundException: User u-ghost does not exist');
+  const seen = result.stacks[0].events
+    .filter((e) => e.status !== 'IN_PROGRESS')
+    .map((e) => `${e.requestType} ${e.phase} ${e.status}`);
+  expect(seen).toEqual([
+    'Update deploy COMPLETE',
+    'Update deploy FAILED',
+    'Update rollback COMPLETE',
+    'Update rollback COMPLETE',
+  ]);
+  expect(user('u-quant-analyst')).toMatchObject({
+    firstName: before.firstName,
+    lastName: before.lastName,
+    type: before.type,
+  });
+  // and the next deploy of the previous declaration has nothing to do
+  expect((await deploy({ Analyst: ANALYST, Contractor: CONTRACTOR })).stacks[0].status).toBe('NO_CHANGES');
+});
+
+test('a failed create is rolled back: created resources are deleted, the failed one costs no call', async () => {
+  const result = await deploy({ Analyst: ANALYST, Ghost: { userId: 'u-ghost', firstName: 'Nobody' } }, 1);
+  expect(result.stacks[0].status).toBe('ROLLBACK_COMPLETE');
+  const seen = result.stacks[0].events
+    .filter((e) => e.status !== 'IN_PROGRESS')
+    .map((e) => `${e.requestType} ${e.phase} ${e.status}`);
+  expect(seen).toEqual([
+    'Create deploy COMPLETE',
+    'Create deploy FAILED',
+    'Delete rollback COMPLETE',
+    'Delete rollback COMPLETE',
+  ]);
+  expect(writes()).toEqual(['UpdateUser u-quant-analyst']); // RETAIN: the rollback Delete makes no call
+  const calls = requests();
+  expect((await deploy({ Analyst: ANALYST })).stacks[0].events.map((e) => e.requestType)).toEqual(['Create', 'Create']);
+  expect(requests()).toBeGreaterThan(calls);
+});
+
+test('a token that resolves to an invalid value fails at deploy naming the field, and nothing is written', async () => {
+  const cdkOut = join(workDir, 'cdk.out.token');
+  const app = new App({ outdir: cdkOut });
+  const stack = new Stack(app, 'Users');
+  const firstName = new CfnParameter(stack, 'FirstName', { default: 'x'.repeat(51) }).valueAsString;
+  new FinspaceUser(stack, 'Analyst', {
+    environmentId: ENVIRONMENT,
+    adminRoleArn: ADMIN_ROLE,
+    userId: 'u-quant-analyst',
+    type: FinspaceUserType.APP_USER,
+    firstName,
+  });
+  app.synth();
+  const result = await localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url });
+  expect(result.ok).toBe(false);
+  expect(result.stacks[0].reason).toBe(
+    'Invalid FinspaceUser properties: firstName: must be 1 to 50 characters long, is 51',
+  );
+  expect(emulator.calls).toEqual(expect.not.arrayContaining([expect.objectContaining({ operation: 'UpdateUser' })]));
+  expect(user('u-quant-analyst').firstName).toBe('Ada');
+});

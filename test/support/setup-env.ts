@@ -1,0 +1,2 @@
+// The AWS SDK warns on every process that its 2027 releases need Node 22; tests run on Node 20 by design.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
