@@ -24,13 +24,19 @@ export function eventLine(event: ResourceEvent): string {
   return `${time(event.startedAt + (event.durationMs ?? 0))}  ${event.path.padEnd(36)} ${status.padEnd(20)}${phase}${duration}${reason}`;
 }
 
-/** A single status line redrawn in place on a terminal; silent elsewhere. */
+/**
+ * A status line redrawn in place on a terminal (stderr), silent elsewhere;
+ * printed lines go to stdout above it.
+ */
 export class Spinner {
   private frame = 0;
   private timer: NodeJS.Timeout | undefined;
   private text = '';
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly out: NodeJS.WritableStream = process.stdout,
+  ) {}
 
   update(text: string): void {
     this.text = text;
@@ -42,7 +48,7 @@ export class Spinner {
   /** Prints a line above the spinner. */
   print(line: string): void {
     this.clear();
-    this.stream.write(`${line}\n`);
+    this.out.write(`${line}\n`);
     if (this.timer) this.draw();
   }
 

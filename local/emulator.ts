@@ -257,11 +257,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const latency = faults.latency();
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const service = scopeService(req.headers.authorization) === 'sts' ? 'sts' : 'finspace-api';
+    // Clock skew is judged against the wall clock the signer used; `now` (which tests move) governs expiry.
     const verification = verifySigV4(
       { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
       service,
       lookup,
-      now(),
+      Date.now(),
     );
     if (service === 'sts') handleSts(req, res, body, verification, requestId);
     else handleFinspace(req, res, body, verification, requestId);

@@ -4,6 +4,8 @@
 //   --endpoint URL         a running `npm run emulator` instead of an in-process one
 //   --concurrency N        resource events in flight at once (default 4)
 //   -c key=value           context for cdk synth (repeatable)
+//   --cdk-out DIR          the cloud assembly (default cdk.out)
+//   --state-dir DIR        local state (default .finspace-local)
 import { parseArgs } from 'node:util';
 
 // The SDK warns that its 2027 releases need Node 22; this tool runs on Node 20 today and says nothing useful by repeating it.
@@ -19,6 +21,8 @@ async function main(): Promise<number> {
       endpoint: { type: 'string' },
       concurrency: { type: 'string', default: '4' },
       context: { type: 'string', short: 'c', multiple: true, default: [] },
+      'cdk-out': { type: 'string' },
+      'state-dir': { type: 'string' },
     },
   });
   const context = Object.fromEntries(
@@ -32,6 +36,8 @@ async function main(): Promise<number> {
   try {
     const result = await localDeploy({
       synth: !values['no-synth'],
+      cdkOut: values['cdk-out'],
+      stateDir: values['state-dir'],
       endpoint: values.endpoint,
       concurrency: Number(values.concurrency),
       context,

@@ -28,7 +28,7 @@ let synths = 0;
 /** Synthesizes a stack declaring `users` and deploys it like `npm start` would. */
 async function deploy(users: Declared, concurrency = 4): Promise<LocalDeployResult> {
   const cdkOut = join(workDir, `cdk.out.${++synths}`);
-  const app = new App({ outdir: cdkOut });
+  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
   const stack = new Stack(app, 'Users');
   for (const [id, props] of Object.entries(users)) {
     new FinspaceUser(stack, id, {
@@ -181,7 +181,7 @@ test('a failed create is rolled back: created resources are deleted, the failed 
 
 test('a token that resolves to an invalid value fails at deploy naming the field, and nothing is written', async () => {
   const cdkOut = join(workDir, 'cdk.out.token');
-  const app = new App({ outdir: cdkOut });
+  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
   const stack = new Stack(app, 'Users');
   const firstName = new CfnParameter(stack, 'FirstName', { default: 'x'.repeat(51) }).valueAsString;
   new FinspaceUser(stack, 'Analyst', {
