@@ -127,7 +127,11 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
       if (seen.has(key)) continue;
       seen.add(key);
       try {
-        for (const [id, user] of await reader.listUsers(target)) all.set(`${target.environmentId}\n${id}`, user);
+        for (const [id, user] of await reader.listUsers(target)) {
+          // The e-mail address is personal data nobody declared here: it stays out of the output.
+          const { emailAddress: _, ...shown } = user;
+          all.set(`${target.environmentId}\n${id}`, shown);
+        }
       } catch {
         // unreadable (no such environment, admin role not mapped): shown as missing
       }

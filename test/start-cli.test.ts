@@ -46,6 +46,7 @@ test('deploys the example, prints events and the users, then a second run sends 
 
   const second = await start(cdkOut, '--json');
   expect(second.code).toBe(0);
+  expect(second.stdout).not.toContain('@example.com');
   const result = JSON.parse(second.stdout);
   expect(result.stacks).toEqual([{ stackName: 'FinspaceUsers', status: 'NO_CHANGES', events: [] }]);
   expect(result.users.map((u: { userId: string }) => u.userId).sort()).toEqual([
