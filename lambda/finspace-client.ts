@@ -100,6 +100,12 @@ export interface FinspaceDataClientConfig {
   readonly requestTimeout?: number;
 }
 
+/** Per-call options, as the SDK's `client.send(command, options)` takes them. */
+export interface CallOptions {
+  /** Aborts the call, its retries and the waits between them. */
+  readonly abortSignal?: AbortSignal;
+}
+
 interface Call {
   readonly operation: string;
   readonly method: 'GET' | 'PUT' | 'POST';
@@ -134,49 +140,51 @@ export class FinspaceDataClient {
 
   getProgrammaticAccessCredentials(
     input: GetProgrammaticAccessCredentialsInput,
+    options?: CallOptions,
   ): Promise<GetProgrammaticAccessCredentialsOutput> {
     const query: Record<string, string> = { environmentId: input.environmentId };
     if (input.durationInMinutes !== undefined) query.durationInMinutes = String(input.durationInMinutes);
-    return this.send({
-      operation: 'GetProgrammaticAccessCredentials',
-      method: 'GET',
-      path: '/credentials/programmatic',
-      query,
-    });
+    return this.send(
+      { operation: 'GetProgrammaticAccessCredentials', method: 'GET', path: '/credentials/programmatic', query },
+      options,
+    );
   }
 
-  getUser(input: GetUserInput): Promise<GetUserOutput> {
-    return this.send({ operation: 'GetUser', method: 'GET', path: `/user/${label(input.userId)}` });
+  getUser(input: GetUserInput, options?: CallOptions): Promise<GetUserOutput> {
+    return this.send({ operation: 'GetUser', method: 'GET', path: `/user/${label(input.userId)}` }, options);
   }
 
-  listUsers(input: ListUsersInput): Promise<ListUsersOutput> {
+  listUsers(input: ListUsersInput, options?: CallOptions): Promise<ListUsersOutput> {
     const query: Record<string, string> = { maxResults: String(input.maxResults) };
     if (input.nextToken !== undefined) query.nextToken = input.nextToken;
-    return this.send({ operation: 'ListUsers', method: 'GET', path: '/user', query });
+    return this.send({ operation: 'ListUsers', method: 'GET', path: '/user', query }, options);
   }
 
-  updateUser(input: UpdateUserInput): Promise<UserIdOutput> {
+  updateUser(input: UpdateUserInput, options?: CallOptions): Promise<UserIdOutput> {
     const { userId, ...members } = input;
     const body = { ...members, clientToken: members.clientToken ?? randomUUID() };
-    return this.send({ operation: 'UpdateUser', method: 'PUT', path: `/user/${label(userId)}`, body });
+    return this.send({ operation: 'UpdateUser', method: 'PUT', path: `/user/${label(userId)}`, body }, options);
   }
 
-  disableUser(input: UserStatusChangeInput): Promise<UserIdOutput> {
-    return this.send({
-      operation: 'DisableUser',
-      method: 'POST',
-      path: `/user/${label(input.userId)}/disable`,
-      body: { clientToken: input.clientToken ?? randomUUID() },
-    });
+  disableUser(input: UserStatusChangeInput, options?: CallOptions): Promise<UserIdOutput> {
+    return this.statusChange('DisableUser', 'disable', input, options);
   }
 
-  enableUser(input: UserStatusChangeInput): Promise<UserIdOutput> {
-    return this.send({
-      operation: 'EnableUser',
-      method: 'POST',
-      path: `/user/${label(input.userId)}/enable`,
-      body: { clientToken: input.clientToken ?? randomUUID() },
-    });
+  enableUser(input: UserStatusChangeInput, options?: CallOptions): Promise<UserIdOutput> {
+    return this.statusChange('EnableUser', 'enable', input, options);
+  }
+
+  private statusChange(
+    operation: string,
+    action: string,
+    input: UserStatusChangeInput,
+    options?: CallOptions,
+  ): Promise<UserIdOutput> {
+    const path = `/user/${label(input.userId)}/${action}`;
+    return this.send(
+      { operation, method: 'POST', path, body: { clientToken: input.clientToken ?? randomUUID() } },
+      options,
+    );
   }
 
   /** Closes kept-alive connections. */
@@ -184,18 +192,22 @@ export class FinspaceDataClient {
     this.requestHandler.destroy();
   }
 
-  private async send<T>(call: Call): Promise<T> {
+  private async send<T>(call: Call, options: CallOptions = {}): Promise<T> {
+    const signal = options.abortSignal;
     const invocationId = randomUUID();
     let token = await this.retryStrategy.acquireInitialRetryToken(SIGNING_NAME);
     for (let attempt = 1; ; attempt++) {
       try {
-        const output = await this.attempt<T>(call, {
-          'amz-sdk-invocation-id': invocationId,
-          'amz-sdk-request': `attempt=${attempt}; max=${this.maxAttempts}`,
-        });
+        abortIfAborted(signal, call.operation);
+        const output = await this.attempt<T>(
+          call,
+          { 'amz-sdk-invocation-id': invocationId, 'amz-sdk-request': `attempt=${attempt}; max=${this.maxAttempts}` },
+          signal,
+        );
         this.retryStrategy.recordSuccess(token);
         return output;
       } catch (error) {
+        if (signal?.aborted) throw abortError(signal, call.operation, error);
         try {
           token = await this.retryStrategy.refreshRetryTokenForRetry(token, {
             errorType: retryErrorType(error as SdkError),
@@ -204,13 +216,13 @@ export class FinspaceDataClient {
         } catch {
           throw error;
         }
-        const delay = token.getRetryDelay();
-        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(token.getRetryDelay(), signal);
+        if (signal?.aborted) throw abortError(signal, call.operation, error);
       }
     }
   }
 
-  private async attempt<T>(call: Call, sdkHeaders: Record<string, string>): Promise<T> {
+  private async attempt<T>(call: Call, sdkHeaders: Record<string, string>, abortSignal?: AbortSignal): Promise<T> {
     const basePath = this.endpoint.pathname.replace(/\/$/, '');
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
     const request = new HttpRequest({
@@ -230,13 +242,38 @@ export class FinspaceDataClient {
       body,
     });
     const signed = await this.signer.sign(request);
-    const { response } = await this.requestHandler.handle(signed as HttpRequest);
+    const { response } = await this.requestHandler.handle(signed as HttpRequest, { abortSignal });
     const text = Buffer.from(await streamCollector(response.body)).toString('utf8');
     const parsed = parseJson(text);
     if (response.statusCode >= 200 && response.statusCode < 300) return (parsed ?? {}) as T;
     const headers = lowerCaseKeys(response.headers);
     throw errorFromResponse(response.statusCode, headers['x-amzn-errortype'], parsed, headers['x-amzn-requestid']);
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function abortIfAborted(signal: AbortSignal | undefined, operation: string): void {
+  if (signal?.aborted) throw abortError(signal, operation);
+}
+
+/** The abort's reason names why (e.g. the handler's time budget); the last error, if any, what was happening. */
+function abortError(signal: AbortSignal, operation: string, last?: unknown): Error {
+  const why = signal.reason instanceof Error ? signal.reason.message : 'the call was aborted';
+  const lastError =
+    last instanceof Error && last.name !== 'AbortError' ? ` (last error: ${last.name}: ${last.message})` : '';
+  return Object.assign(new Error(`${operation} abandoned: ${why}${lastError}`), { name: 'TimeoutError' });
 }
 
 /** The SDK's classification of an error for its retry strategy. */

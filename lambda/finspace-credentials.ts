@@ -14,7 +14,11 @@ export interface IssuedCredentials {
 }
 
 /** Fetches fresh FinSpace credentials for a role and environment (STS, then GetProgrammaticAccessCredentials). */
-export type CredentialsFetcher = (adminRoleArn: string, environmentId: string) => Promise<IssuedCredentials>;
+export type CredentialsFetcher = (
+  adminRoleArn: string,
+  environmentId: string,
+  signal?: AbortSignal,
+) => Promise<IssuedCredentials>;
 
 export class FinspaceCredentialsCache {
   private readonly entries = new Map<string, Promise<IssuedCredentials>>();
@@ -28,6 +32,7 @@ export class FinspaceCredentialsCache {
   async get(
     adminRoleArn: string,
     environmentId: string,
+    signal?: AbortSignal,
   ): Promise<{ credentials: AwsCredentialIdentity; reused: boolean }> {
     const key = `${adminRoleArn}\n${environmentId}`;
     const cached = this.entries.get(key);
@@ -38,9 +43,9 @@ export class FinspaceCredentialsCache {
       } catch {
         // a failed fetch is not cached: fetch again below
       }
-      if (this.entries.get(key) !== cached) return this.get(adminRoleArn, environmentId);
+      if (this.entries.get(key) !== cached) return this.get(adminRoleArn, environmentId, signal);
     }
-    const pending = this.fetch(adminRoleArn, environmentId);
+    const pending = this.fetch(adminRoleArn, environmentId, signal);
     this.entries.set(key, pending);
     try {
       return { credentials: (await pending).credentials, reused: false };

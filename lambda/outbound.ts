@@ -16,19 +16,29 @@ import {
   type UserStatusChangeInput,
 } from './finspace-client';
 
+/** Every call takes an optional signal that abandons it, retries included (the handler's time budget). */
 export interface Outbound {
   /** IAM credentials of the admin role (STS AssumeRole). */
-  assumeRole(roleArn: string): Promise<AwsCredentialIdentity>;
+  assumeRole(roleArn: string, signal?: AbortSignal): Promise<AwsCredentialIdentity>;
   /** Step two of FinSpace's credentials, signed with the admin role's IAM credentials. */
   getProgrammaticAccessCredentials(
     iamCredentials: AwsCredentialIdentity,
     environmentId: string,
     durationInMinutes: number,
+    signal?: AbortSignal,
   ): Promise<GetProgrammaticAccessCredentialsOutput>;
   /** User operations, signed with FinSpace-issued credentials. */
-  getUser(finspaceCredentials: AwsCredentialIdentity, userId: string): Promise<GetUserOutput>;
-  updateUser(finspaceCredentials: AwsCredentialIdentity, input: UpdateUserInput): Promise<UserIdOutput>;
-  disableUser(finspaceCredentials: AwsCredentialIdentity, input: UserStatusChangeInput): Promise<UserIdOutput>;
+  getUser(finspaceCredentials: AwsCredentialIdentity, userId: string, signal?: AbortSignal): Promise<GetUserOutput>;
+  updateUser(
+    finspaceCredentials: AwsCredentialIdentity,
+    input: UpdateUserInput,
+    signal?: AbortSignal,
+  ): Promise<UserIdOutput>;
+  disableUser(
+    finspaceCredentials: AwsCredentialIdentity,
+    input: UserStatusChangeInput,
+    signal?: AbortSignal,
+  ): Promise<UserIdOutput>;
 }
 
 /** Reads AWS_MAX_ATTEMPTS as the SDK does, with a default that rides out a stack-wide burst. */
@@ -62,9 +72,10 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     new FinspaceDataClient({ region, endpoint, credentials, retryStrategy, maxAttempts, requestHandler });
 
   return {
-    async assumeRole(roleArn) {
+    async assumeRole(roleArn, signal) {
       const { Credentials: c } = await sts.send(
         new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME, DurationSeconds: 900 }),
+        { abortSignal: signal },
       );
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS AssumeRole returned no credentials');
       return {
@@ -74,10 +85,10 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
         expiration: c.Expiration,
       };
     },
-    getProgrammaticAccessCredentials: (iam, environmentId, durationInMinutes) =>
-      finspace(iam).getProgrammaticAccessCredentials({ environmentId, durationInMinutes }),
-    getUser: (credentials, userId) => finspace(credentials).getUser({ userId }),
-    updateUser: (credentials, input) => finspace(credentials).updateUser(input),
-    disableUser: (credentials, input) => finspace(credentials).disableUser(input),
+    getProgrammaticAccessCredentials: (iam, environmentId, durationInMinutes, signal) =>
+      finspace(iam).getProgrammaticAccessCredentials({ environmentId, durationInMinutes }, { abortSignal: signal }),
+    getUser: (credentials, userId, signal) => finspace(credentials).getUser({ userId }, { abortSignal: signal }),
+    updateUser: (credentials, input, signal) => finspace(credentials).updateUser(input, { abortSignal: signal }),
+    disableUser: (credentials, input, signal) => finspace(credentials).disableUser(input, { abortSignal: signal }),
   };
 }

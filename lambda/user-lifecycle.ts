@@ -34,6 +34,8 @@ export type Outcome = 'updated' | 'replaced' | 'unchanged' | 'disabled' | 'retai
 export interface LifecycleDeps {
   readonly outbound: Outbound;
   readonly credentials: FinspaceCredentialsCache;
+  /** Abandons every call once the invocation's time budget is spent. */
+  readonly signal?: AbortSignal;
   readonly report?: (outcome: Outcome) => void;
 }
 
@@ -76,10 +78,11 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
     }
     const gone = await withFinspace('DisableUser', declaration, deps, async (credentials) => {
       try {
-        await deps.outbound.disableUser(credentials, {
-          userId: declaration.userId,
-          clientToken: clientTokenFor(event, 'DisableUser'),
-        });
+        await deps.outbound.disableUser(
+          credentials,
+          { userId: declaration.userId, clientToken: clientTokenFor(event, 'DisableUser') },
+          deps.signal,
+        );
         return false;
       } catch (error) {
         // The user is already gone: there is nothing left to disable.
@@ -107,15 +110,19 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
   }
 
   await withFinspace('UpdateUser', declaration, deps, (credentials) =>
-    deps.outbound.updateUser(credentials, {
-      userId: declaration.userId,
-      type: declaration.type,
-      firstName: declaration.firstName,
-      lastName: declaration.lastName,
-      apiAccess: declaration.apiAccess,
-      apiAccessPrincipalArn: declaration.apiAccessPrincipalArn,
-      clientToken: clientTokenFor(event, 'UpdateUser'),
-    }),
+    deps.outbound.updateUser(
+      credentials,
+      {
+        userId: declaration.userId,
+        type: declaration.type,
+        firstName: declaration.firstName,
+        lastName: declaration.lastName,
+        apiAccess: declaration.apiAccess,
+        apiAccessPrincipalArn: declaration.apiAccessPrincipalArn,
+        clientToken: clientTokenFor(event, 'UpdateUser'),
+      },
+      deps.signal,
+    ),
   );
   report(event.RequestType === 'Update' && event.PhysicalResourceId !== physicalId ? 'replaced' : 'updated');
   return response;
@@ -143,7 +150,7 @@ async function withFinspace<T>(
   call: (credentials: AwsCredentialIdentity) => Promise<T>,
 ): Promise<T> {
   const { adminRoleArn, environmentId } = declaration;
-  const { credentials, reused } = await deps.credentials.get(adminRoleArn, environmentId);
+  const { credentials, reused } = await deps.credentials.get(adminRoleArn, environmentId, deps.signal);
   try {
     try {
       return await call(credentials);
@@ -151,7 +158,7 @@ async function withFinspace<T>(
       if (!reused || (error as Error).name !== 'AccessDeniedException') throw error;
       deps.credentials.invalidate(adminRoleArn, environmentId);
     }
-    const fresh = await deps.credentials.get(adminRoleArn, environmentId);
+    const fresh = await deps.credentials.get(adminRoleArn, environmentId, deps.signal);
     return await call(fresh.credentials);
   } catch (error) {
     throw error instanceof LifecycleError ? error : failure(operation, declaration.userId, error, declaration);
@@ -160,17 +167,22 @@ async function withFinspace<T>(
 
 /** Fetches FinSpace credentials for the cache: assume the admin role, then exchange its IAM credentials. */
 export function credentialsFetcher(outbound: Outbound, now: () => number = Date.now) {
-  return async (adminRoleArn: string, environmentId: string): Promise<IssuedCredentials> => {
+  return async (adminRoleArn: string, environmentId: string, signal?: AbortSignal): Promise<IssuedCredentials> => {
     let iam: AwsCredentialIdentity;
     try {
-      iam = await outbound.assumeRole(adminRoleArn);
+      iam = await outbound.assumeRole(adminRoleArn, signal);
     } catch (error) {
       throw failure('AssumeRole', adminRoleArn, error);
     }
     const requestedAt = now();
     let issued;
     try {
-      issued = await outbound.getProgrammaticAccessCredentials(iam, environmentId, CREDENTIALS_DURATION_MINUTES);
+      issued = await outbound.getProgrammaticAccessCredentials(
+        iam,
+        environmentId,
+        CREDENTIALS_DURATION_MINUTES,
+        signal,
+      );
     } catch (error) {
       throw failure('GetProgrammaticAccessCredentials', environmentId, error);
     }

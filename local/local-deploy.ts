@@ -37,6 +37,12 @@ export interface LocalDeployOptions {
   readonly faults?: FaultOptions;
   /** Events in flight at once, and warm handler instances. @default 4 */
   readonly concurrency?: number;
+  /** Overrides the handler's Lambda timeout (tests of the time budget). @default - the template's */
+  readonly handlerTimeoutSeconds?: number;
+  /** Environment variables for the handler on top of the template's (e.g. AWS_MAX_ATTEMPTS). */
+  readonly handlerEnvironment?: Record<string, string>;
+  /** Read the users before and after for the report. @default true */
+  readonly readUsers?: boolean;
   /** Called for each resource event as it happens. */
   readonly onEvent?: (event: ResourceEvent) => void;
   /** Progress text while waiting (a spinner shows it). */
@@ -121,6 +127,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   }
   const snapshot = async (): Promise<Map<string, GetUserOutput>> => {
     const all = new Map<string, GetUserOutput>();
+    if (options.readUsers === false) return all;
     const seen = new Set<string>();
     for (const { target } of touched.values()) {
       const key = `${target.environmentId}\n${target.adminRoleArn}`;
@@ -152,7 +159,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
       if (!handler) throw new Error(`${stack.stackName}: no bundled FinspaceUser handler found in ${cdkOut}`);
       const host = new LambdaHost({
         assetDir: handler.assetDir,
-        timeoutSeconds: handler.timeoutSeconds,
+        timeoutSeconds: options.handlerTimeoutSeconds ?? handler.timeoutSeconds,
         instances: options.concurrency ?? 4,
         log,
         environment: {
@@ -164,6 +171,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           AWS_LAMBDA_FUNCTION_NAME: `${stack.stackName}-FinspaceUserHandler`,
           // Lambda runs a current Node.js; the SDK's warning about Node 20 is noise here.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          ...options.handlerEnvironment,
         },
       });
       const serviceToken = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stack.stackName}-FinspaceUserProvider`;

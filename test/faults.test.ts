@@ -1,0 +1,241 @@
+// Deploys through the real bundled handler while the local endpoint injects
+// faults. Every event succeeds or fails with a clear reason, FinSpace ends at
+// the last successfully deployed declaration, and no log line carries a
+// secret or a name.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../lib';
+import { type Emulator, startEmulator } from '../local/emulator';
+import type { FaultOptions } from '../local/faults';
+import { readStacks } from '../local/cloud-assembly';
+import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
+import { LambdaHost } from '../local/lambda-host';
+import { localDeploy, type LocalDeployOptions, type LocalDeployResult } from '../local/local-deploy';
+import { resolveProperties } from '../local/resolve-properties';
+import { ADMIN_ROLE, createEvent, ENVIRONMENT } from './support/events';
+
+jest.setTimeout(60_000);
+
+const DECLARED: Record<string, Partial<FinspaceUserProps>> = {
+  Analyst: {
+    userId: 'u-quant-analyst',
+    firstName: 'Adaline',
+    lastName: 'Lovelace',
+    apiAccess: FinspaceApiAccess.DISABLED,
+  },
+  Engineer: {
+    userId: 'u-data-engineer',
+    type: FinspaceUserType.SUPER_USER,
+    firstName: 'Gracia',
+    lastName: 'Hopperton',
+  },
+  Contractor: { userId: 'u-contractor', lastName: 'Turingham', removalPolicy: RemovalPolicy.DESTROY },
+};
+const NAMES = ['Adaline', 'Lovelace', 'Gracia', 'Hopperton', 'Turingham'];
+
+let workDir: string;
+let emulator: Emulator;
+let clock: number;
+let output: string[];
+beforeEach(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'finspace-faults-'));
+  clock = Date.now();
+  emulator = await startEmulator({ now: () => clock });
+  output = [];
+});
+afterEach(async () => {
+  await emulator.close();
+  // Everything the handler wrote, and every event and reason: no secret, no name, no e-mail address.
+  const logFile = join(workDir, '.finspace-local', 'handler.log');
+  const everything = (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '') + output.join('\n');
+  const secrets = Object.values(emulator.state.accessKeys)
+    .flatMap((k) => [k.secretAccessKey, k.sessionToken ?? ''])
+    .filter(Boolean);
+  const emails = Object.values(emulator.state.environments[ENVIRONMENT])
+    .map((u) => u.emailAddress ?? '')
+    .filter(Boolean);
+  for (const forbidden of [...secrets, ...NAMES, ...emails]) expect(everything).not.toContain(forbidden);
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+function synth(users: Record<string, Partial<FinspaceUserProps>>): string {
+  const cdkOut = join(workDir, `cdk.out.${Math.random().toString(36).slice(2)}`);
+  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
+  const stack = new Stack(app, 'Users');
+  for (const [id, props] of Object.entries(users)) {
+    new FinspaceUser(stack, id, {
+      environmentId: ENVIRONMENT,
+      adminRoleArn: ADMIN_ROLE,
+      userId: 'u-x',
+      type: FinspaceUserType.APP_USER,
+      ...props,
+    });
+  }
+  app.synth();
+  return cdkOut;
+}
+
+async function deploy(
+  users: Record<string, Partial<FinspaceUserProps>>,
+  faults: FaultOptions = {},
+  options: Partial<LocalDeployOptions> = {},
+): Promise<LocalDeployResult> {
+  const cdkOut = synth(users);
+  emulator.faults.configure(faults);
+  const result = await localDeploy({
+    projectDir: workDir,
+    cdkOut,
+    synth: false,
+    endpoint: emulator.url,
+    concurrency: 1,
+    readUsers: false,
+    ...options,
+    onEvent: (event) => {
+      output.push(JSON.stringify(event));
+      options.onEvent?.(event);
+    },
+  });
+  emulator.faults.configure({});
+  // the events and reasons, as printed (the users table shows declared names by design, and is not a log)
+  output.push(...result.stacks.map((stack) => JSON.stringify({ ...stack, users: undefined })));
+  for (const stack of result.stacks) {
+    for (const event of stack.events) {
+      // a clear reason, never a crash or a Lambda timeout
+      if (event.status === 'FAILED') expect(event.reason).not.toMatch(/process exited|Task timed out|undefined/);
+    }
+  }
+  return result;
+}
+
+const user = (id: string) => emulator.state.environments[ENVIRONMENT][id];
+
+/** FinSpace holds what `users` declares. */
+function expectDeclared(users: Record<string, Partial<FinspaceUserProps>>): void {
+  for (const props of Object.values(users)) {
+    const declared = Object.fromEntries(
+      (['type', 'firstName', 'lastName', 'apiAccess'] as const)
+        .filter((k) => props[k] !== undefined)
+        .map((k) => [k, props[k]]),
+    );
+    expect(user(props.userId as string)).toMatchObject(declared);
+  }
+}
+
+test('FinSpace throttling on half the requests and InternalServerException on a fifth', async () => {
+  const result = await deploy(DECLARED, { throttleProbability: 0.5, errorProbability: 0.2, seed: 1 });
+  expect(result.ok).toBe(true);
+  expectDeclared(DECLARED);
+  const faults = emulator.calls.filter((c) => c.fault).map((c) => c.errorName);
+  expect(faults).toEqual(expect.arrayContaining(['ThrottlingException', 'InternalServerException']));
+});
+
+test('STS throttling', async () => {
+  const result = await deploy(DECLARED, { stsThrottleProbability: 0.6, seed: 5 }, { concurrency: 3 });
+  expect(result.ok).toBe(true);
+  expect(emulator.calls.filter((c) => c.service === 'sts' && c.errorName === 'Throttling').length).toBeGreaterThan(0);
+  expectDeclared(DECLARED);
+});
+
+test('connections reset mid-request', async () => {
+  const result = await deploy(DECLARED, { resetProbability: 0.3, seed: 2 });
+  expect(result.ok).toBe(true);
+  expect(emulator.calls.filter((c) => c.fault === 'reset').length).toBeGreaterThan(0);
+  expectDeclared(DECLARED);
+});
+
+test('latency close to the time budget: the event fails with the reason, before Lambda would kill it, and rolls back', async () => {
+  await deploy({ Analyst: DECLARED.Analyst });
+  const before = { ...user('u-quant-analyst') };
+  // a 3 s Lambda: the three calls of a cold Create at 1.2 s each do not fit
+  const changed = { Analyst: { ...DECLARED.Analyst, firstName: 'Augustina' } };
+  const result = await deploy(changed, { latencyMs: 1200 }, { handlerTimeoutSeconds: 3 });
+  expect(result.ok).toBe(false);
+  expect(result.stacks[0].reason).toMatch(
+    /^(AssumeRole|GetProgrammaticAccessCredentials|UpdateUser) \S+: \w+: .*time budget/,
+  );
+  expect(user('u-quant-analyst')).toMatchObject({ firstName: before.firstName });
+  output.push('Augustina'.replace('Augustina', '')); // the declared name may appear nowhere either
+});
+
+test('FinSpace credentials that expire between two calls are replaced', async () => {
+  let completed = 0;
+  const result = await deploy(
+    DECLARED,
+    {},
+    {
+      onEvent: (event) => {
+        // after the first user, an hour passes at FinSpace: the handler's cached credentials expire
+        if (event.status === 'COMPLETE' && ++completed === 1) clock += 61 * 60_000;
+      },
+    },
+  );
+  expect(result.ok).toBe(true);
+  expect(
+    emulator.calls.filter((c) => c.operation === 'UpdateUser' && c.errorName === 'AccessDeniedException'),
+  ).toHaveLength(1);
+  expect(
+    emulator.calls.filter((c) => c.operation === 'GetProgrammaticAccessCredentials' && c.statusCode === 200),
+  ).toHaveLength(2);
+  expectDeclared(DECLARED);
+});
+
+test('a failed update under faults rolls back to the last deployed declaration', async () => {
+  await deploy(DECLARED);
+  const changed = {
+    ...DECLARED,
+    Analyst: { ...DECLARED.Analyst, lastName: 'Kingsley' },
+    Contractor: { ...DECLARED.Contractor, userId: 'u-ghost' },
+  };
+  const result = await deploy(changed, { throttleProbability: 0.3, seed: 9 });
+  expect(result.stacks[0].status).toBe('ROLLBACK_COMPLETE');
+  expectDeclared(DECLARED);
+  output.push(''); // 'Kingsley' was declared only in the failed change
+});
+
+test('a Delete that cannot reach FinSpace fails loudly, and the next deploy retries it', async () => {
+  await deploy(DECLARED);
+  const { Contractor: _, ...rest } = DECLARED;
+  const result = await deploy(rest, { resetProbability: 1 }, { handlerEnvironment: { AWS_MAX_ATTEMPTS: '3' } });
+  expect(result.ok).toBe(false);
+  expect(result.stacks[0].reason).toMatch(/^AssumeRole \S+: TimeoutError: socket hang up$/);
+  expect(user('u-contractor').status).toBe('ENABLED');
+  const retry = await deploy(rest);
+  expect(retry.ok).toBe(true);
+  expect(user('u-contractor').status).toBe('DISABLED');
+});
+
+test('a redelivered event applies once', async () => {
+  const cdkOut = synth({ Analyst: DECLARED.Analyst });
+  const [stack] = readStacks(cdkOut);
+  const host = new LambdaHost({
+    assetDir: stack.handler!.assetDir,
+    timeoutSeconds: 30,
+    environment: {
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL: emulator.url,
+      AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+    },
+  });
+  const event = createEvent(
+    resolveProperties(stack.users[0].properties, stack.template, {
+      region: 'us-east-1',
+      accountId: '123456789012',
+      serviceToken: 'arn:local',
+    }),
+  );
+  try {
+    await host.invoke(event);
+    const modified = user('u-quant-analyst').lastModifiedTime;
+    clock += 1000;
+    await host.invoke(event); // the same RequestId: CloudFormation (or Lambda) redelivering
+    expect(user('u-quant-analyst').lastModifiedTime).toBe(modified);
+    const updates = emulator.calls.filter((c) => c.operation === 'UpdateUser');
+    expect(updates.map((c) => c.statusCode)).toEqual([200, 200]);
+    expect(Object.keys(emulator.state.idempotency)).toHaveLength(1);
+  } finally {
+    await host.close();
+  }
+});
