@@ -100,12 +100,9 @@ async function deploy(
   emulator.faults.configure({});
   // the events and reasons, as printed (the users table shows declared names by design, and is not a log)
   output.push(...result.stacks.map((stack) => JSON.stringify({ ...stack, users: undefined })));
-  for (const stack of result.stacks) {
-    for (const event of stack.events) {
-      // a clear reason, never a crash or a Lambda timeout
-      if (event.status === 'FAILED') expect(event.reason).not.toMatch(/process exited|Task timed out|undefined/);
-    }
-  }
+  // a clear reason, never a crash or a Lambda timeout
+  const reasons = result.stacks.flatMap((stack) => stack.events.map((e) => e.reason ?? ''));
+  expect(reasons.filter((r) => /process exited|Task timed out|undefined/.test(r))).toEqual([]);
   return result;
 }
 
