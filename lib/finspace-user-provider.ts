@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -90,6 +90,16 @@ export class FinspaceUserProvider extends Construct {
       logGroup: frameworkLogs,
     });
     this.serviceToken = provider.serviceToken;
+
+    // The provider framework grants itself lambda:InvokeFunction on the handler and on `<handler ARN>:*`,
+    // its versions and aliases: a wildcard over one function, not over functions.
+    const stack = Stack.of(this);
+    const handlerLogicalId = stack.resolve(stack.getLogicalId(this.handler.node.defaultChild as lambda.CfnFunction));
+    Validations.of(frameworkRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${handlerLogicalId}.Arn>:*]`,
+      reason:
+        'The CDK provider framework may invoke the FinspaceUser handler and its versions and aliases (`<arn>:*`); no other function.',
+    });
   }
 
   /** Lets the handler assume `roleArn`, once per distinct role. */

@@ -1,0 +1,45 @@
+// cdk-nag's AwsSolutions pack over the example stack: no unacknowledged
+// finding, and every acknowledgement carries a reason.
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FinspaceUsersStack } from '../bin/example-stack';
+
+function appWithNag(): App {
+  const app = new App();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+test('the pack is active: a wildcard policy fails synth', () => {
+  const app = appWithNag();
+  const stack = new Stack(app, 'Control');
+  new iam.Role(stack, 'Wide', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+    new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }),
+  );
+  expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Action::s3:\*\]/);
+});
+
+test('AwsSolutions reports nothing unacknowledged for the example stack', () => {
+  const app = appWithNag();
+  new FinspaceUsersStack(app, 'FinspaceUsers');
+  expect(() => app.synth()).not.toThrow();
+});
+
+test('the one acknowledgement: the framework role, with a reason', () => {
+  const app = appWithNag();
+  new FinspaceUsersStack(app, 'FinspaceUsers');
+  const artifact = app.synth().getStackByName('FinspaceUsers');
+  const acknowledged = artifact
+    .findMetadataByType('aws:cdk:acknowledged-rules')
+    .map((e) => ({ path: e.path, rules: e.data as Record<string, string> }));
+  expect(acknowledged).toEqual([
+    {
+      path: '/FinspaceUsers/FinspaceUserProvider/FrameworkRole',
+      rules: {
+        'Annotation::AwsSolutions-IAM5[Resource::<FinspaceUserProviderHandler61DB1588.Arn>:*]':
+          expect.stringContaining('no other function'),
+      },
+    },
+  ]);
+});
