@@ -32,7 +32,7 @@ test('the one acknowledgement: the framework role, with a reason', () => {
   const artifact = app.synth().getStackByName('FinspaceUsers');
   const acknowledged = artifact
     .findMetadataByType('aws:cdk:acknowledged-rules')
-    .map((e) => ({ path: e.path, rules: e.data as Record<string, string> }));
+    .map((e) => ({ path: e.path, rules: e.data as unknown as Record<string, string> }));
   expect(acknowledged).toEqual([
     {
       path: '/FinspaceUsers/FinspaceUserProvider/FrameworkRole',
