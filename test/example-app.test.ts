@@ -48,3 +48,9 @@ test('an invalid context value fails synth naming the field', () => {
     /FinspaceUsers\/QuantAnalyst: adminRoleArn: must match the pattern/,
   );
 });
+
+test('the template carries no credential', () => {
+  const { assembly } = synthExample();
+  const template = JSON.stringify(assembly.getStackByName('FinspaceUsers').template);
+  expect(template).not.toMatch(/\b(AKIA|ASIA|FSIA)[A-Z0-9]{8,}|SecretAccessKey|SessionToken|aws_secret/i);
+});
