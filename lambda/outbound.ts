@@ -1,10 +1,10 @@
 // The handler's only door to the network: STS and the FinSpace Data API.
 // Everything else in the runtime is plain logic that tests drive with fakes
 // of this interface.
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { StandardRetryStrategy } from '@smithy/core/retry';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, RetryStrategyV2 } from '@smithy/types';
 import { resolveFinspaceEndpoint } from './finspace-endpoint';
 import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, ROLE_SESSION_NAME } from './consts';
 import {
@@ -47,6 +47,13 @@ export function maxAttemptsFrom(env: NodeJS.ProcessEnv): number {
   return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_ATTEMPTS;
 }
 
+/** AWS_RETRY_MODE as the SDK reads it: `standard` (the default) or `adaptive` (client-side rate limiting too). */
+export function retryStrategyFrom(env: NodeJS.ProcessEnv, maxAttempts: number): RetryStrategyV2 {
+  return env.AWS_RETRY_MODE === 'adaptive'
+    ? new AdaptiveRetryStrategy(maxAttempts)
+    : new StandardRetryStrategy(maxAttempts);
+}
+
 /**
  * The real network, configured from the environment the way AWS SDK clients
  * are. STS signs with the default credential chain unless `stsCredentials` are given.
@@ -56,24 +63,34 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
   if (!region) throw new Error('AWS_REGION is not set');
   const maxAttempts = maxAttemptsFrom(env);
   // One retry budget and one connection pool for every FinSpace call of this instance.
-  const retryStrategy = new StandardRetryStrategy(maxAttempts);
+  const retryStrategy = retryStrategyFrom(env, maxAttempts);
   const requestHandler = new NodeHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 });
   // The SDK reads AWS_ENDPOINT_URL_STS from process.env by itself; another env is read here the same way.
   const stsEndpoint = env === process.env ? undefined : (env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL);
-  const sts = new STSClient({
-    region,
-    maxAttempts,
-    endpoint: stsEndpoint,
-    credentials: stsCredentials,
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
-  });
+  // Loaded on first use: events that make no call (no-op updates, retained deletes) never pay for it.
+  let sts:
+    | Promise<{ client: STSClient; AssumeRoleCommand: typeof import('@aws-sdk/client-sts').AssumeRoleCommand }>
+    | undefined;
+  const stsClient = () =>
+    (sts ??= import('@aws-sdk/client-sts').then(({ STSClient, AssumeRoleCommand }) => ({
+      client: new STSClient({
+        region,
+        maxAttempts,
+        retryMode: env.AWS_RETRY_MODE,
+        endpoint: stsEndpoint,
+        credentials: stsCredentials,
+        requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
+      }),
+      AssumeRoleCommand,
+    })));
   const endpoint = resolveFinspaceEndpoint(region, env).href;
   const finspace = (credentials: AwsCredentialIdentity) =>
     new FinspaceDataClient({ region, endpoint, credentials, retryStrategy, maxAttempts, requestHandler });
 
   return {
     async assumeRole(roleArn, signal) {
-      const { Credentials: c } = await sts.send(
+      const { client, AssumeRoleCommand } = await stsClient();
+      const { Credentials: c } = await client.send(
         new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME, DurationSeconds: 900 }),
         { abortSignal: signal },
       );

@@ -62,7 +62,9 @@ export class FinspaceUserProvider extends Construct {
       timeout: Duration.minutes(5),
       role: handlerRole,
       logGroup: handlerLogs,
-      environment: { AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS) },
+      // The SDK's own settings: enough attempts to ride out a burst, and client-side rate limiting
+      // so that a stack of users deploying at once backs off together (see the fleet benchmark).
+      environment: { AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS), AWS_RETRY_MODE: 'adaptive' },
       bundling: {
         // Self-contained: the SDK parts are bundled, not taken from the Lambda runtime.
         externalModules: [],

@@ -83,7 +83,7 @@ describe('resources', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      Environment: { Variables: { AWS_MAX_ATTEMPTS: '10' } },
+      Environment: { Variables: { AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'adaptive' } },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'framework.onEvent',

@@ -1,0 +1,323 @@
+// `npm run bench`: FinspaceUser measured side by side with AwsCustomResource
+// (the generic construct a CDK user reaches for first), in one run on one
+// machine. Prints a table and writes bench/results.json. Not part of npm test.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
+import { FinspaceUser, FinspaceUserType } from '../lib';
+import { readStacks } from '../local/cloud-assembly';
+import { startEmulator, WRITE_OPERATIONS } from '../local/emulator';
+import { LOCAL_HANDLER_CREDENTIALS, seedState, type UserRecord } from '../local/emulator-state';
+import { LambdaHost } from '../local/lambda-host';
+import { localDeploy } from '../local/local-deploy';
+import { resolveProperties } from '../local/resolve-properties';
+import type { LifecycleEvent } from '../lambda/user-lifecycle';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const ENVIRONMENT = 'demoenvironment0000000001';
+const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin';
+const SIZES = [1, 10, 100, 300];
+const SYNTH_RUNS = 5;
+const LIMITS = { resources: 500, templateBytes: 1_000_000, rolePolicyChars: 10_240 };
+const userId = (i: number) => `u-bench-${String(i).padStart(4, '0')}`;
+
+type Variant = 'FinspaceUser' | 'AwsCustomResource';
+
+function declare(variant: Variant, stack: Stack, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const id = userId(i);
+    const names = { firstName: `First${i}`, lastName: `Last${i}` };
+    if (variant === 'FinspaceUser') {
+      new FinspaceUser(stack, `User${i}`, { environmentId: ENVIRONMENT, adminRoleArn: ADMIN_ROLE, userId: id, type: FinspaceUserType.APP_USER, ...names });
+    } else {
+      const call = {
+        service: 'finspace-data',
+        action: 'UpdateUser',
+        parameters: { userId: id, type: 'APP_USER', ...names },
+        physicalResourceId: PhysicalResourceId.of(`${ENVIRONMENT}/${id}`),
+      };
+      new AwsCustomResource(stack, `User${i}`, {
+        onCreate: call,
+        onUpdate: call,
+        installLatestAwsSdk: false,
+        policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
+      });
+    }
+  }
+}
+
+interface TemplateCost {
+  readonly users: number;
+  readonly resources: number;
+  readonly templateBytes: number;
+  /** Characters of the inline policies attached to the busiest role, as IAM counts them (no whitespace). */
+  readonly rolePolicyChars: number;
+}
+
+function synthesize(variant: Variant, count: number, outdir?: string): { app: App; stack: Stack; ms: number } {
+  const started = process.hrtime.bigint();
+  // the resource limit is lifted so that sizes past it can be measured; capacity() applies the limits
+  const app = new App({ outdir, analyticsReporting: true, context: { '@aws-cdk/core:stackResourceLimit': 0 } });
+  const stack = new Stack(app, 'Bench');
+  Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::F0007', reason: 'the benchmark measures past 500 resources on purpose' });
+  declare(variant, stack, count);
+  app.synth();
+  return { app, stack, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+function templateCost(variant: Variant, count: number): TemplateCost {
+  const { app } = synthesize(variant, count);
+  const template = app.synth().getStackByName('Bench').template as {
+    Resources: Record<string, { Type: string; Properties?: { PolicyDocument?: unknown; Roles?: { Ref: string }[] } }>;
+  };
+  const perRole = new Map<string, number>();
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    for (const role of r.Properties?.Roles ?? []) {
+      perRole.set(role.Ref, (perRole.get(role.Ref) ?? 0) + JSON.stringify(r.Properties?.PolicyDocument).length);
+    }
+  }
+  return {
+    users: count,
+    resources: Object.keys(template.Resources).length,
+    templateBytes: JSON.stringify(template).length,
+    rolePolicyChars: Math.max(0, ...perRole.values()),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The most users one stack holds, and which limit binds first. */
+function capacity(costs: TemplateCost[]): { users: number; binding: string; perUser: Record<string, number> } {
+  const first = costs[0];
+  const last = costs[costs.length - 1];
+  const span = last.users - first.users;
+  const perUser = {
+    resources: (last.resources - first.resources) / span,
+    templateBytes: (last.templateBytes - first.templateBytes) / span,
+    rolePolicyChars: (last.rolePolicyChars - first.rolePolicyChars) / span,
+  };
+  const fixed = (key: keyof typeof perUser) => first[key] - perUser[key] * first.users;
+  const candidates = (Object.keys(LIMITS) as (keyof typeof LIMITS)[]).map((key) => ({
+    key,
+    users: perUser[key] > 0 ? Math.floor((LIMITS[key] - fixed(key)) / perUser[key]) : Number.POSITIVE_INFINITY,
+  }));
+  const binding = candidates.reduce((a, b) => (b.users < a.users ? b : a));
+  return { users: binding.users, binding: binding.key, perUser };
+}
+
+/** Wall time of a fresh Node process (asynchronous: the local endpoint it calls lives in this process). */
+function timeProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { env: { PATH: process.env.PATH, ...env } }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`node ${args[0]} ... failed: ${stderr}`));
+      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+    });
+  });
+}
+
+async function medianOf(runs: number, measure: (run: number) => Promise<number>): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < runs; i++) values.push(await measure(i));
+  return median(values);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'finspace-bench-'));
+  const results: Record<string, unknown> = {
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  };
+  const lines: string[] = [];
+  const say = (line = '') => {
+    lines.push(line);
+    process.stdout.write(`${line}\n`);
+  };
+
+  // 1. Template cost per user, and capacity.
+  const variants: Variant[] = ['FinspaceUser', 'AwsCustomResource'];
+  const costs = Object.fromEntries(variants.map((v) => [v, SIZES.map((n) => templateCost(v, n))])) as Record<Variant, TemplateCost[]>;
+  const capacities = Object.fromEntries(variants.map((v) => [v, capacity(costs[v])])) as Record<Variant, ReturnType<typeof capacity>>;
+  results.templateCost = costs;
+  results.capacity = capacities;
+  say('Template cost (resources / template bytes / largest role inline policy chars)');
+  say(`${'users'.padEnd(8)}${variants.map((v) => v.padEnd(34)).join('')}`);
+  for (let i = 0; i < SIZES.length; i++) {
+    say(`${String(SIZES[i]).padEnd(8)}${variants.map((v) => `${costs[v][i].resources} / ${costs[v][i].templateBytes} / ${costs[v][i].rolePolicyChars}`.padEnd(34)).join('')}`);
+  }
+  for (const v of variants) {
+    const c = capacities[v];
+    say(`${v}: per extra user ${c.perUser.resources.toFixed(2)} resources, ${c.perUser.templateBytes.toFixed(0)} bytes, ${c.perUser.rolePolicyChars.toFixed(0)} policy chars; at most ${c.users} users per stack (${c.binding} binds)`);
+  }
+  const bytesRatio = capacities.FinspaceUser.perUser.templateBytes / capacities.AwsCustomResource.perUser.templateBytes;
+  say(`template bytes per user, ours/peer: ${bytesRatio.toFixed(2)}`);
+  say();
+
+  // 2. Synth time.
+  for (const v of variants) synthesize(v, 1); // warm caches (bundling, module loading)
+  const synthTimes: Record<Variant, { users: number; medianMs: number }[]> = { FinspaceUser: [], AwsCustomResource: [] };
+  for (const n of SIZES) {
+    for (const v of variants) {
+      const runs = Array.from({ length: SYNTH_RUNS }, () => synthesize(v, n).ms);
+      synthTimes[v].push({ users: n, medianMs: median(runs) });
+    }
+  }
+  const slope = (v: Variant) => {
+    const s = synthTimes[v];
+    return (s[s.length - 1].medianMs - s[0].medianMs) / (s[s.length - 1].users - s[0].users);
+  };
+  results.synthTime = { runs: SYNTH_RUNS, ...synthTimes, msPerUser: { FinspaceUser: slope('FinspaceUser'), AwsCustomResource: slope('AwsCustomResource') } };
+  say(`Synth time, median of ${SYNTH_RUNS} (ms)`);
+  for (let i = 0; i < SIZES.length; i++) {
+    const ours = synthTimes.FinspaceUser[i].medianMs;
+    const peer = synthTimes.AwsCustomResource[i].medianMs;
+    say(`${String(SIZES[i]).padEnd(8)}ours ${ours.toFixed(0).padStart(6)}   peer ${peer.toFixed(0).padStart(6)}   ours/peer ${(ours / peer).toFixed(2)}`);
+  }
+  say(`per extra user: ours ${slope('FinspaceUser').toFixed(2)} ms, peer ${slope('AwsCustomResource').toFixed(2)} ms, ratio ${(slope('FinspaceUser') / slope('AwsCustomResource')).toFixed(2)}`);
+  say();
+
+  // 3. Cold start.
+  const oursOut = join(work, 'ours.out');
+  synthesize('FinspaceUser', 1, oursOut);
+  const ours = readStacks(oursOut)[0];
+  const peerOut = join(work, 'peer.out');
+  synthesize('AwsCustomResource', 1, peerOut);
+  const peerAsset = findPeerAsset(peerOut);
+  const state = seedState();
+  const users = state.environments[ENVIRONMENT];
+  for (let i = 0; i < 100; i++) users[userId(i)] = { ...(users['u-quant-analyst'] as UserRecord), userId: userId(i) };
+  const emulator = await startEmulator({ state });
+  const handlerEnv = {
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const createEvent = (index: number, requestId: string): LifecycleEvent => ({
+    RequestType: 'Create',
+    RequestId: requestId,
+    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Bench/1',
+    LogicalResourceId: `User${index}`,
+    ResourceType: 'Custom::FinspaceUser',
+    ResourceProperties: resolveProperties(ours.users[0].properties, ours.template, { region: 'us-east-1', accountId: '123456789012', serviceToken: 'arn:local' }),
+  });
+  const coldRuns = 7;
+  const bare = await medianOf(coldRuns, () => timeProcess(['-e', '']));
+  const script = (asset: string, event: unknown) =>
+    `require(${JSON.stringify(asset)}).handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 60000 }).then(() => {}, (e) => { console.error(e.message); process.exitCode = 1; });`;
+  const oursAsset = join(ours.handler!.assetDir, 'index.js');
+  const oursCreate = await medianOf(coldRuns, (i) => timeProcess(['-e', script(oursAsset, createEvent(0, `cold-${i}`))], handlerEnv));
+  const oursLoad = await medianOf(coldRuns, () => timeProcess(['-e', `require(${JSON.stringify(oursAsset)})`], handlerEnv));
+  const peerLoad = peerAsset ? await medianOf(coldRuns, () => timeProcess(['-e', `require(${JSON.stringify(peerAsset)})`], handlerEnv)) : undefined;
+  const bundleBytes = statSync(join(ours.handler!.assetDir, 'index.js')).size;
+  const peerBytes = peerAsset ? statSync(peerAsset).size : undefined;
+  results.coldStart = { runs: coldRuns, bareNodeMs: bare, ours: { bundleBytes, loadMs: oursLoad, createMs: oursCreate }, peer: { bundleBytes: peerBytes, loadMs: peerLoad, create: 'not possible: the peer cannot obtain FinSpace credentials, and @aws-sdk/client-finspace-data does not exist to load' } };
+  say(`Handler cold start, median of ${coldRuns} fresh Node processes (bare node -e '': ${bare.toFixed(0)} ms)`);
+  say(`ours: bundle ${(bundleBytes / 1024).toFixed(0)} KiB, load ${oursLoad.toFixed(0)} ms (${(oursLoad / bare).toFixed(2)}x bare), load + Create ${oursCreate.toFixed(0)} ms (${(oursCreate / bare).toFixed(2)}x bare)`);
+  if (peerLoad !== undefined && peerBytes !== undefined) {
+    say(`peer: bundle ${(peerBytes / 1024).toFixed(0)} KiB, load ${peerLoad.toFixed(0)} ms (${(peerLoad / bare).toFixed(2)}x bare); a Create cannot run (no FinSpace client, no two-step credentials)`);
+    say(`load time ours/peer: ${(oursLoad / peerLoad).toFixed(2)}`);
+  }
+  say();
+
+  // 4. FinSpace calls per lifecycle event, fresh and warm.
+  const host = new LambdaHost({ assetDir: ours.handler!.assetDir, timeoutSeconds: 60, instances: 1, environment: handlerEnv });
+  const count = async (event: LifecycleEvent) => {
+    const before = emulator.calls.length;
+    await host.invoke(event);
+    const calls = emulator.calls.slice(before);
+    return { total: calls.length, writes: calls.filter((c) => WRITE_OPERATIONS.has(c.operation)).length, operations: calls.map((c) => c.operation) };
+  };
+  const props = createEvent(0, 'x').ResourceProperties;
+  const physicalId = `${ENVIRONMENT}/${userId(0)}`;
+  const changed = { ...props, FirstName: 'Changed' };
+  const callCounts = {
+    createFresh: await count(createEvent(0, 'calls-create')),
+    noOpUpdateWarm: await count({ ...createEvent(0, 'calls-noop'), RequestType: 'Update', PhysicalResourceId: physicalId, OldResourceProperties: props }),
+    updateWarm: await count({ ...createEvent(0, 'calls-update'), RequestType: 'Update', PhysicalResourceId: physicalId, ResourceProperties: changed, OldResourceProperties: props }),
+    deleteRetainWarm: await count({ ...createEvent(0, 'calls-delete'), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: changed }),
+    deleteDestroyWarm: await count({ ...createEvent(0, 'calls-delete-d'), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: { ...changed, RemovalPolicy: 'destroy' } }),
+    createWarm: await count(createEvent(0, 'calls-create-2')),
+  };
+  await host.close();
+  results.callsPerEvent = callCounts;
+  say('FinSpace and STS calls per lifecycle event (total / writes)');
+  for (const [name, c] of Object.entries(callCounts)) say(`${name.padEnd(20)}${c.total} / ${c.writes}   ${c.operations.join(', ')}`);
+  say();
+
+  // 5. Fleet deploy: 100 users, endpoint limited to 10 requests per second, in each SDK retry mode.
+  const fleetOut = join(work, 'fleet.out');
+  synthesize('FinspaceUser', 100, fleetOut);
+  const rate = 10;
+  const fleetResults: Record<string, unknown> = {};
+  say(`Fleet deploy: 100 users, endpoint limited to ${rate} req/s, 10 concurrent events`);
+  // adaptive is what the construct configures; standard is the SDK default, for comparison
+  for (const mode of ['adaptive', 'standard']) {
+    emulator.faults.configure({ throttleRps: rate });
+    const before = emulator.calls.length;
+    const started = Date.now();
+    const fleet = await localDeploy({
+      projectDir: work,
+      stateDir: join(work, `state-${mode}`),
+      cdkOut: fleetOut,
+      synth: false,
+      endpoint: emulator.url,
+      concurrency: 10,
+      readUsers: false,
+      handlerEnvironment: { AWS_RETRY_MODE: mode },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    emulator.faults.configure({});
+    const fleetCalls = emulator.calls.slice(before).filter((c) => c.service === 'finspace');
+    const needed = fleetCalls.filter((c) => c.statusCode === 200).length;
+    const throttled = fleetCalls.filter((c) => c.errorName === 'ThrottlingException').length;
+    const failures = fleet.stacks.flatMap((s) => s.events).filter((e) => e.status === 'FAILED').length;
+    const minimum = needed / rate;
+    fleetResults[mode] = { seconds, successfulCalls: needed, throttled, theoreticalMinimumSeconds: minimum, ratio: seconds / minimum, failures };
+    say(`AWS_RETRY_MODE=${mode.padEnd(9)} ${seconds.toFixed(1)} s for ${needed} FinSpace calls (minimum ${minimum.toFixed(1)} s): ${(seconds / minimum).toFixed(2)}x the minimum, ${failures} failures, ${throttled} throttled attempts`);
+  }
+  results.fleetDeploy = { users: 100, rateLimitRps: rate, concurrency: 10, ...fleetResults };
+
+  await emulator.close();
+  rmSync(work, { recursive: true, force: true });
+  writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  say();
+  say(`wrote bench/results.json (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version})`);
+}
+
+/** The AwsCustomResource provider's asset: the function whose Handler is index.handler and isn't ours. */
+function findPeerAsset(outdir: string): string | undefined {
+  const template = JSON.parse(readFileSync(join(outdir, 'Bench.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }> };
+  const assets = JSON.parse(readFileSync(join(outdir, 'Bench.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const hash = r.Properties?.Code?.S3Key?.replace(/\.zip$/, '');
+    const path = hash ? assets.files[hash]?.source.path : undefined;
+    if (path) {
+      const file = join(outdir, path, 'index.js');
+      try {
+        statSync(file);
+        return file;
+      } catch {
+        // not a directory asset with index.js
+      }
+    }
+  }
+  return undefined;
+}
+
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
