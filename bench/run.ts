@@ -32,7 +32,13 @@ function declare(variant: Variant, stack: Stack, count: number): void {
     const id = userId(i);
     const names = { firstName: `First${i}`, lastName: `Last${i}` };
     if (variant === 'FinspaceUser') {
-      new FinspaceUser(stack, `User${i}`, { environmentId: ENVIRONMENT, adminRoleArn: ADMIN_ROLE, userId: id, type: FinspaceUserType.APP_USER, ...names });
+      new FinspaceUser(stack, `User${i}`, {
+        environmentId: ENVIRONMENT,
+        adminRoleArn: ADMIN_ROLE,
+        userId: id,
+        type: FinspaceUserType.APP_USER,
+        ...names,
+      });
     } else {
       const call = {
         service: 'finspace-data',
@@ -63,7 +69,10 @@ function synthesize(variant: Variant, count: number, outdir?: string): { app: Ap
   // the resource limit is lifted so that sizes past it can be measured; capacity() applies the limits
   const app = new App({ outdir, analyticsReporting: true, context: { '@aws-cdk/core:stackResourceLimit': 0 } });
   const stack = new Stack(app, 'Bench');
-  Validations.of(stack).acknowledge({ id: 'CloudFormation-Validate::F0007', reason: 'the benchmark measures past 500 resources on purpose' });
+  Validations.of(stack).acknowledge({
+    id: 'CloudFormation-Validate::F0007',
+    reason: 'the benchmark measures past 500 resources on purpose',
+  });
   declare(variant, stack, count);
   app.synth();
   return { app, stack, ms: Number(process.hrtime.bigint() - started) / 1e6 };
@@ -135,7 +144,12 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'finspace-bench-'));
   const results: Record<string, unknown> = {
     measuredAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
   };
   const lines: string[] = [];
   const say = (line = '') => {
@@ -145,18 +159,28 @@ async function main(): Promise<void> {
 
   // 1. Template cost per user, and capacity.
   const variants: Variant[] = ['FinspaceUser', 'AwsCustomResource'];
-  const costs = Object.fromEntries(variants.map((v) => [v, SIZES.map((n) => templateCost(v, n))])) as Record<Variant, TemplateCost[]>;
-  const capacities = Object.fromEntries(variants.map((v) => [v, capacity(costs[v])])) as Record<Variant, ReturnType<typeof capacity>>;
+  const costs = Object.fromEntries(variants.map((v) => [v, SIZES.map((n) => templateCost(v, n))])) as Record<
+    Variant,
+    TemplateCost[]
+  >;
+  const capacities = Object.fromEntries(variants.map((v) => [v, capacity(costs[v])])) as Record<
+    Variant,
+    ReturnType<typeof capacity>
+  >;
   results.templateCost = costs;
   results.capacity = capacities;
   say('Template cost (resources / template bytes / largest role inline policy chars)');
   say(`${'users'.padEnd(8)}${variants.map((v) => v.padEnd(34)).join('')}`);
   for (let i = 0; i < SIZES.length; i++) {
-    say(`${String(SIZES[i]).padEnd(8)}${variants.map((v) => `${costs[v][i].resources} / ${costs[v][i].templateBytes} / ${costs[v][i].rolePolicyChars}`.padEnd(34)).join('')}`);
+    say(
+      `${String(SIZES[i]).padEnd(8)}${variants.map((v) => `${costs[v][i].resources} / ${costs[v][i].templateBytes} / ${costs[v][i].rolePolicyChars}`.padEnd(34)).join('')}`,
+    );
   }
   for (const v of variants) {
     const c = capacities[v];
-    say(`${v}: per extra user ${c.perUser.resources.toFixed(2)} resources, ${c.perUser.templateBytes.toFixed(0)} bytes, ${c.perUser.rolePolicyChars.toFixed(0)} policy chars; at most ${c.users} users per stack (${c.binding} binds)`);
+    say(
+      `${v}: per extra user ${c.perUser.resources.toFixed(2)} resources, ${c.perUser.templateBytes.toFixed(0)} bytes, ${c.perUser.rolePolicyChars.toFixed(0)} policy chars; at most ${c.users} users per stack (${c.binding} binds)`,
+    );
   }
   const bytesRatio = capacities.FinspaceUser.perUser.templateBytes / capacities.AwsCustomResource.perUser.templateBytes;
   say(`template bytes per user, ours/peer: ${bytesRatio.toFixed(2)}`);
@@ -164,7 +188,10 @@ async function main(): Promise<void> {
 
   // 2. Synth time.
   for (const v of variants) synthesize(v, 1); // warm caches (bundling, module loading)
-  const synthTimes: Record<Variant, { users: number; medianMs: number }[]> = { FinspaceUser: [], AwsCustomResource: [] };
+  const synthTimes: Record<Variant, { users: number; medianMs: number }[]> = {
+    FinspaceUser: [],
+    AwsCustomResource: [],
+  };
   for (const n of SIZES) {
     for (const v of variants) {
       const runs = Array.from({ length: SYNTH_RUNS }, () => synthesize(v, n).ms);
@@ -175,14 +202,22 @@ async function main(): Promise<void> {
     const s = synthTimes[v];
     return (s[s.length - 1].medianMs - s[0].medianMs) / (s[s.length - 1].users - s[0].users);
   };
-  results.synthTime = { runs: SYNTH_RUNS, ...synthTimes, msPerUser: { FinspaceUser: slope('FinspaceUser'), AwsCustomResource: slope('AwsCustomResource') } };
+  results.synthTime = {
+    runs: SYNTH_RUNS,
+    ...synthTimes,
+    msPerUser: { FinspaceUser: slope('FinspaceUser'), AwsCustomResource: slope('AwsCustomResource') },
+  };
   say(`Synth time, median of ${SYNTH_RUNS} (ms)`);
   for (let i = 0; i < SIZES.length; i++) {
     const ours = synthTimes.FinspaceUser[i].medianMs;
     const peer = synthTimes.AwsCustomResource[i].medianMs;
-    say(`${String(SIZES[i]).padEnd(8)}ours ${ours.toFixed(0).padStart(6)}   peer ${peer.toFixed(0).padStart(6)}   ours/peer ${(ours / peer).toFixed(2)}`);
+    say(
+      `${String(SIZES[i]).padEnd(8)}ours ${ours.toFixed(0).padStart(6)}   peer ${peer.toFixed(0).padStart(6)}   ours/peer ${(ours / peer).toFixed(2)}`,
+    );
   }
-  say(`per extra user: ours ${slope('FinspaceUser').toFixed(2)} ms, peer ${slope('AwsCustomResource').toFixed(2)} ms, ratio ${(slope('FinspaceUser') / slope('AwsCustomResource')).toFixed(2)}`);
+  say(
+    `per extra user: ours ${slope('FinspaceUser').toFixed(2)} ms, peer ${slope('AwsCustomResource').toFixed(2)} ms, ratio ${(slope('FinspaceUser') / slope('AwsCustomResource')).toFixed(2)}`,
+  );
   say();
 
   // 3. Cold start.
@@ -209,50 +244,105 @@ async function main(): Promise<void> {
     StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Bench/1',
     LogicalResourceId: `User${index}`,
     ResourceType: 'Custom::FinspaceUser',
-    ResourceProperties: resolveProperties(ours.users[0].properties, ours.template, { region: 'us-east-1', accountId: '123456789012', serviceToken: 'arn:local' }),
+    ResourceProperties: resolveProperties(ours.users[0].properties, ours.template, {
+      region: 'us-east-1',
+      accountId: '123456789012',
+      serviceToken: 'arn:local',
+    }),
   });
   const coldRuns = 7;
   const bare = await medianOf(coldRuns, () => timeProcess(['-e', '']));
   const script = (asset: string, event: unknown) =>
     `require(${JSON.stringify(asset)}).handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 60000 }).then(() => {}, (e) => { console.error(e.message); process.exitCode = 1; });`;
   const oursAsset = join(ours.handler!.assetDir, 'index.js');
-  const oursCreate = await medianOf(coldRuns, (i) => timeProcess(['-e', script(oursAsset, createEvent(0, `cold-${i}`))], handlerEnv));
-  const oursLoad = await medianOf(coldRuns, () => timeProcess(['-e', `require(${JSON.stringify(oursAsset)})`], handlerEnv));
-  const peerLoad = peerAsset ? await medianOf(coldRuns, () => timeProcess(['-e', `require(${JSON.stringify(peerAsset)})`], handlerEnv)) : undefined;
+  const oursCreate = await medianOf(coldRuns, (i) =>
+    timeProcess(['-e', script(oursAsset, createEvent(0, `cold-${i}`))], handlerEnv),
+  );
+  const oursLoad = await medianOf(coldRuns, () =>
+    timeProcess(['-e', `require(${JSON.stringify(oursAsset)})`], handlerEnv),
+  );
+  const peerLoad = peerAsset
+    ? await medianOf(coldRuns, () => timeProcess(['-e', `require(${JSON.stringify(peerAsset)})`], handlerEnv))
+    : undefined;
   const bundleBytes = statSync(join(ours.handler!.assetDir, 'index.js')).size;
   const peerBytes = peerAsset ? statSync(peerAsset).size : undefined;
-  results.coldStart = { runs: coldRuns, bareNodeMs: bare, ours: { bundleBytes, loadMs: oursLoad, createMs: oursCreate }, peer: { bundleBytes: peerBytes, loadMs: peerLoad, create: 'not possible: the peer cannot obtain FinSpace credentials, and @aws-sdk/client-finspace-data does not exist to load' } };
+  results.coldStart = {
+    runs: coldRuns,
+    bareNodeMs: bare,
+    ours: { bundleBytes, loadMs: oursLoad, createMs: oursCreate },
+    peer: {
+      bundleBytes: peerBytes,
+      loadMs: peerLoad,
+      create:
+        'not possible: the peer cannot obtain FinSpace credentials, and @aws-sdk/client-finspace-data does not exist to load',
+    },
+  };
   say(`Handler cold start, median of ${coldRuns} fresh Node processes (bare node -e '': ${bare.toFixed(0)} ms)`);
-  say(`ours: bundle ${(bundleBytes / 1024).toFixed(0)} KiB, load ${oursLoad.toFixed(0)} ms (${(oursLoad / bare).toFixed(2)}x bare), load + Create ${oursCreate.toFixed(0)} ms (${(oursCreate / bare).toFixed(2)}x bare)`);
+  say(
+    `ours: bundle ${(bundleBytes / 1024).toFixed(0)} KiB, load ${oursLoad.toFixed(0)} ms (${(oursLoad / bare).toFixed(2)}x bare), load + Create ${oursCreate.toFixed(0)} ms (${(oursCreate / bare).toFixed(2)}x bare)`,
+  );
   if (peerLoad !== undefined && peerBytes !== undefined) {
-    say(`peer: bundle ${(peerBytes / 1024).toFixed(0)} KiB, load ${peerLoad.toFixed(0)} ms (${(peerLoad / bare).toFixed(2)}x bare); a Create cannot run (no FinSpace client, no two-step credentials)`);
+    say(
+      `peer: bundle ${(peerBytes / 1024).toFixed(0)} KiB, load ${peerLoad.toFixed(0)} ms (${(peerLoad / bare).toFixed(2)}x bare); a Create cannot run (no FinSpace client, no two-step credentials)`,
+    );
     say(`load time ours/peer: ${(oursLoad / peerLoad).toFixed(2)}`);
   }
   say();
 
   // 4. FinSpace calls per lifecycle event, fresh and warm.
-  const host = new LambdaHost({ assetDir: ours.handler!.assetDir, timeoutSeconds: 60, instances: 1, environment: handlerEnv });
+  const host = new LambdaHost({
+    assetDir: ours.handler!.assetDir,
+    timeoutSeconds: 60,
+    instances: 1,
+    environment: handlerEnv,
+  });
   const count = async (event: LifecycleEvent) => {
     const before = emulator.calls.length;
     await host.invoke(event);
     const calls = emulator.calls.slice(before);
-    return { total: calls.length, writes: calls.filter((c) => WRITE_OPERATIONS.has(c.operation)).length, operations: calls.map((c) => c.operation) };
+    return {
+      total: calls.length,
+      writes: calls.filter((c) => WRITE_OPERATIONS.has(c.operation)).length,
+      operations: calls.map((c) => c.operation),
+    };
   };
   const props = createEvent(0, 'x').ResourceProperties;
   const physicalId = `${ENVIRONMENT}/${userId(0)}`;
   const changed = { ...props, FirstName: 'Changed' };
   const callCounts = {
     createFresh: await count(createEvent(0, 'calls-create')),
-    noOpUpdateWarm: await count({ ...createEvent(0, 'calls-noop'), RequestType: 'Update', PhysicalResourceId: physicalId, OldResourceProperties: props }),
-    updateWarm: await count({ ...createEvent(0, 'calls-update'), RequestType: 'Update', PhysicalResourceId: physicalId, ResourceProperties: changed, OldResourceProperties: props }),
-    deleteRetainWarm: await count({ ...createEvent(0, 'calls-delete'), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: changed }),
-    deleteDestroyWarm: await count({ ...createEvent(0, 'calls-delete-d'), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: { ...changed, RemovalPolicy: 'destroy' } }),
+    noOpUpdateWarm: await count({
+      ...createEvent(0, 'calls-noop'),
+      RequestType: 'Update',
+      PhysicalResourceId: physicalId,
+      OldResourceProperties: props,
+    }),
+    updateWarm: await count({
+      ...createEvent(0, 'calls-update'),
+      RequestType: 'Update',
+      PhysicalResourceId: physicalId,
+      ResourceProperties: changed,
+      OldResourceProperties: props,
+    }),
+    deleteRetainWarm: await count({
+      ...createEvent(0, 'calls-delete'),
+      RequestType: 'Delete',
+      PhysicalResourceId: physicalId,
+      ResourceProperties: changed,
+    }),
+    deleteDestroyWarm: await count({
+      ...createEvent(0, 'calls-delete-d'),
+      RequestType: 'Delete',
+      PhysicalResourceId: physicalId,
+      ResourceProperties: { ...changed, RemovalPolicy: 'destroy' },
+    }),
     createWarm: await count(createEvent(0, 'calls-create-2')),
   };
   await host.close();
   results.callsPerEvent = callCounts;
   say('FinSpace and STS calls per lifecycle event (total / writes)');
-  for (const [name, c] of Object.entries(callCounts)) say(`${name.padEnd(20)}${c.total} / ${c.writes}   ${c.operations.join(', ')}`);
+  for (const [name, c] of Object.entries(callCounts))
+    say(`${name.padEnd(20)}${c.total} / ${c.writes}   ${c.operations.join(', ')}`);
   say();
 
   // 5. Fleet deploy: 100 users, endpoint limited to 10 requests per second, in each SDK retry mode.
@@ -283,8 +373,17 @@ async function main(): Promise<void> {
     const throttled = fleetCalls.filter((c) => c.errorName === 'ThrottlingException').length;
     const failures = fleet.stacks.flatMap((s) => s.events).filter((e) => e.status === 'FAILED').length;
     const minimum = needed / rate;
-    fleetResults[mode] = { seconds, successfulCalls: needed, throttled, theoreticalMinimumSeconds: minimum, ratio: seconds / minimum, failures };
-    say(`AWS_RETRY_MODE=${mode.padEnd(9)} ${seconds.toFixed(1)} s for ${needed} FinSpace calls (minimum ${minimum.toFixed(1)} s): ${(seconds / minimum).toFixed(2)}x the minimum, ${failures} failures, ${throttled} throttled attempts`);
+    fleetResults[mode] = {
+      seconds,
+      successfulCalls: needed,
+      throttled,
+      theoreticalMinimumSeconds: minimum,
+      ratio: seconds / minimum,
+      failures,
+    };
+    say(
+      `AWS_RETRY_MODE=${mode.padEnd(9)} ${seconds.toFixed(1)} s for ${needed} FinSpace calls (minimum ${minimum.toFixed(1)} s): ${(seconds / minimum).toFixed(2)}x the minimum, ${failures} failures, ${throttled} throttled attempts`,
+    );
   }
   results.fleetDeploy = { users: 100, rateLimitRps: rate, concurrency: 10, ...fleetResults };
 
@@ -292,13 +391,19 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   say();
-  say(`wrote bench/results.json (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version})`);
+  say(
+    `wrote bench/results.json (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version})`,
+  );
 }
 
 /** The AwsCustomResource provider's asset: the function whose Handler is index.handler and isn't ours. */
 function findPeerAsset(outdir: string): string | undefined {
-  const template = JSON.parse(readFileSync(join(outdir, 'Bench.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }> };
-  const assets = JSON.parse(readFileSync(join(outdir, 'Bench.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const template = JSON.parse(readFileSync(join(outdir, 'Bench.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }>;
+  };
+  const assets = JSON.parse(readFileSync(join(outdir, 'Bench.assets.json'), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
   for (const r of Object.values(template.Resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     const hash = r.Properties?.Code?.S3Key?.replace(/\.zip$/, '');
@@ -315,7 +420,6 @@ function findPeerAsset(outdir: string): string | undefined {
   }
   return undefined;
 }
-
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
