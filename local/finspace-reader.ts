@@ -1,9 +1,11 @@
-// Reads users from a FinSpace endpoint the way the handler reaches it: as a
-// principal that may assume the admin role, through the two-step credentials.
+// Reads users from FinSpace the way the handler reaches it: as a principal
+// that may assume the admin role, through the two-step credentials. Used by
+// the local deploy's report and by the plan, against the local endpoint or AWS.
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { FinspaceCredentialsCache } from '../lambda/finspace-credentials';
 import { FinspaceDataClient, type GetUserOutput } from '../lambda/finspace-client';
-import { awsOutbound } from '../lambda/outbound';
+import { resolveFinspaceEndpoint } from '../lambda/finspace-endpoint';
+import { awsOutbound, maxAttemptsFrom } from '../lambda/outbound';
 import { credentialsFetcher } from '../lambda/user-lifecycle';
 
 export interface ReadTarget {
@@ -17,26 +19,39 @@ export interface FinspaceReader {
   getUser(target: ReadTarget, userId: string): Promise<GetUserOutput>;
 }
 
-export function finspaceReader(endpoint: string, region: string, caller: AwsCredentialIdentity): FinspaceReader {
-  const env = { AWS_REGION: region, AWS_ENDPOINT_URL: endpoint };
-  const outbound = awsOutbound(env, caller);
+export interface ReaderOptions {
+  /** AWS_REGION and the endpoint variables, as an SDK reads them. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The caller's IAM credentials. @default - the SDK's default credential chain */
+  readonly caller?: AwsCredentialIdentity;
+}
+
+export function finspaceReader(options: ReaderOptions = {}): FinspaceReader {
+  const env = options.env ?? process.env;
+  const region = env.AWS_REGION;
+  if (!region) throw new Error('AWS_REGION is not set');
+  const endpoint = resolveFinspaceEndpoint(region, env).href;
+  const outbound = awsOutbound(env, options.caller);
   const cache = new FinspaceCredentialsCache(credentialsFetcher(outbound));
   const clientFor = async (target: ReadTarget) => {
     const { credentials } = await cache.get(target.adminRoleArn, target.environmentId);
-    return new FinspaceDataClient({ region, endpoint, credentials, maxAttempts: 10 });
+    return new FinspaceDataClient({ region, endpoint, credentials, maxAttempts: maxAttemptsFrom(env) });
   };
   return {
     async listUsers(target) {
       const client = await clientFor(target);
-      const users = new Map<string, GetUserOutput>();
-      let nextToken: string | undefined;
-      do {
-        const page = await client.listUsers({ maxResults: 100, nextToken });
-        for (const user of page.users ?? []) if (user.userId) users.set(user.userId, user);
-        nextToken = page.nextToken;
-      } while (nextToken);
-      client.destroy();
-      return users;
+      try {
+        const users = new Map<string, GetUserOutput>();
+        let nextToken: string | undefined;
+        do {
+          const page = await client.listUsers({ maxResults: 100, nextToken });
+          for (const user of page.users ?? []) if (user.userId) users.set(user.userId, user);
+          nextToken = page.nextToken;
+        } while (nextToken);
+        return users;
+      } finally {
+        client.destroy();
+      }
     },
     async getUser(target, userId) {
       const client = await clientFor(target);

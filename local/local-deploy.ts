@@ -63,7 +63,7 @@ export interface LocalDeployResult {
   readonly users: UserRow[];
 }
 
-function synthesize(projectDir: string, cdkOut: string, context: Record<string, string>): void {
+export function synthesize(projectDir: string, cdkOut: string, context: Record<string, string>): void {
   const cdk = join(projectDir, 'node_modules', '.bin', 'cdk');
   const args = [
     'synth',
@@ -110,9 +110,12 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     (emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json'), faults: options.faults })).url;
   const stateFile = join(stateDir, 'deployments.json');
   const state = loadDeployState(stateFile);
-  const reader = finspaceReader(endpoint, LOCAL_REGION, {
-    accessKeyId: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
-    secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+  const reader = finspaceReader({
+    env: { AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: endpoint },
+    caller: {
+      accessKeyId: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
+      secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+    },
   });
   const log = createWriteStream(join(stateDir, 'handler.log'), { flags: 'a' });
 

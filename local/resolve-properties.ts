@@ -6,7 +6,8 @@ import type { Template } from './cloud-assembly';
 
 export interface ResolveContext {
   readonly region: string;
-  readonly accountId: string;
+  /** @default - unknown: a reference to AWS::AccountId is unresolvable */
+  readonly accountId?: string;
   readonly parameters?: Record<string, string>;
   readonly serviceToken: string;
 }
@@ -20,10 +21,9 @@ export function resolveProperties(
 ): Record<string, unknown> {
   const pseudo: Record<string, string> = {
     'AWS::Region': context.region,
-    'AWS::AccountId': context.accountId,
     'AWS::Partition': 'aws',
     'AWS::URLSuffix': 'amazonaws.com',
-    'AWS::StackName': 'local',
+    ...(context.accountId === undefined ? {} : { 'AWS::AccountId': context.accountId }),
   };
   const ref = (name: string): string => {
     if (name in pseudo) return pseudo[name];

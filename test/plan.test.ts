@@ -1,0 +1,149 @@
+// `npm run plan` against the local endpoint: no change after a deploy; the one
+// field someone edited in FinSpace, live → declared; missing, unreadable and
+// deploy-time values; Markdown for a pull request; exit codes for CI.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { FinspaceUsersStack } from '../bin/example-stack';
+import { FinspaceUser, FinspaceUserType } from '../lib';
+import { startEmulator } from '../local/emulator';
+import { localDeploy } from '../local/local-deploy';
+import { runPlan } from '../plan/cli';
+import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
+import { clientFor, finspaceCredentials } from './support/emulator-session';
+
+jest.setTimeout(60_000);
+
+let workDir: string;
+let stateDir: string;
+beforeEach(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'finspace-plan-'));
+  stateDir = join(workDir, '.finspace-local');
+});
+afterEach(() => rmSync(workDir, { recursive: true, force: true }));
+
+function synth(build: (app: App) => void): string {
+  const cdkOut = join(workDir, `cdk.out.${Math.random().toString(36).slice(2)}`);
+  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
+  build(app);
+  app.synth();
+  return cdkOut;
+}
+
+async function plan(cdkOut: string, ...args: string[]): Promise<{ code: number; output: string }> {
+  const out = new PassThrough();
+  let output = '';
+  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await runPlan(['--local', '--no-synth', '--cdk-out', cdkOut, '--state-dir', stateDir, ...args], out);
+  return { code, output };
+}
+
+/** Someone edits a user by hand, through the endpoint's API. */
+async function editInFinspace(userId: string, change: Record<string, string>): Promise<void> {
+  const emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json') });
+  try {
+    const client = clientFor(emulator, await finspaceCredentials(emulator));
+    await client.updateUser({ userId, ...change });
+    client.destroy();
+  } finally {
+    await emulator.close();
+  }
+}
+
+const example = () => synth((app) => new FinspaceUsersStack(app, 'FinspaceUsers'));
+
+test('after a deploy nothing would change (exit 0); after a hand edit, exactly that field (exit 2)', async () => {
+  const cdkOut = example();
+  expect((await localDeploy({ projectDir: workDir, cdkOut, synth: false, readUsers: false })).ok).toBe(true);
+
+  const clean = await plan(cdkOut);
+  expect(clean.code).toBe(0);
+  expect(clean.output).toContain('3 FinSpace users: 0 to update, 3 unchanged');
+
+  await editInFinspace('u-quant-analyst', { firstName: 'Augusta' });
+  const drift = await plan(cdkOut, '--json', '--show-names');
+  expect(drift.code).toBe(2);
+  const result = JSON.parse(drift.output);
+  const changed = result.users.filter((u: { status: string }) => u.status !== 'no-change');
+  expect(changed).toEqual([
+    expect.objectContaining({
+      path: 'FinspaceUsers/QuantAnalyst',
+      userId: 'u-quant-analyst',
+      status: 'update',
+      changes: [{ field: 'firstName', live: 'Augusta', declared: 'Ada' }],
+    }),
+  ]);
+
+  const table = await plan(cdkOut);
+  expect(table.output).toMatch(/FinspaceUsers\/QuantAnalyst\s+u-quant-analyst\s+update\s+firstName: ••• → •••/);
+  expect(table.output).not.toContain('Augusta');
+
+  const md = await plan(cdkOut, '--markdown');
+  expect(md.code).toBe(2);
+  expect(md.output).toContain('| | resource | user | plan | live → declared |');
+  expect(md.output).toContain(
+    '| ✏️ | `FinspaceUsers/QuantAnalyst` | `u-quant-analyst` | update | firstName: ••• → ••• |',
+  );
+  expect(md.output).not.toMatch(/Augusta|Ada\b/);
+
+  // once deployed again, nothing would change
+  await localDeploy({ projectDir: workDir, cdkOut, synth: false, readUsers: false, stateDir });
+  // (the deploy state says nothing changed in the template, so no event is sent: the drift stays, as with CloudFormation)
+  expect((await plan(cdkOut)).code).toBe(2);
+});
+
+test('a user FinSpace does not have, an admin role it does not map, a value known only at deploy time', async () => {
+  const cdkOut = synth((app) => {
+    const stack = new Stack(app, 'Odd');
+    const common = { environmentId: ENVIRONMENT, type: FinspaceUserType.APP_USER };
+    new FinspaceUser(stack, 'Ghost', { ...common, adminRoleArn: ADMIN_ROLE, userId: 'u-ghost' });
+    new FinspaceUser(stack, 'Later', {
+      ...common,
+      adminRoleArn: ADMIN_ROLE,
+      userId: 'u-quant-analyst',
+      firstName: new CfnParameter(stack, 'Name').valueAsString,
+    });
+    new FinspaceUser(stack, 'Stranger', {
+      ...common,
+      adminRoleArn: 'arn:aws:iam::123456789012:role/NotMapped',
+      userId: 'u-contractor',
+    });
+  });
+  const result = await plan(cdkOut, '--json');
+  expect(result.code).toBe(1); // one user cannot be read
+  const users = JSON.parse(result.output).users as {
+    path: string;
+    status: string;
+    reason?: string;
+    changes: { declared: unknown }[];
+  }[];
+  expect(users.map((u) => [u.path, u.status])).toEqual([
+    ['Odd/Ghost', 'missing'],
+    ['Odd/Later', 'unknown'],
+    ['Odd/Stranger', 'unreadable'],
+  ]);
+  expect(users[1].changes).toEqual([{ field: 'firstName', live: '•••', declared: { deployTime: true } }]);
+  expect(users[2].reason).toMatch(/^AssumeRole arn:aws:iam::123456789012:role\/NotMapped: AccessDenied: /);
+
+  const withValue = await plan(cdkOut, '--json', '--parameter', 'Name=Ada');
+  expect(JSON.parse(withValue.output).users[1]).toMatchObject({ status: 'no-change' });
+});
+
+test('the bin entry users run with npx works from another directory', async () => {
+  const cdkOut = example();
+  await localDeploy({ projectDir: workDir, cdkOut, synth: false, readUsers: false });
+  const { execFile } = await import('node:child_process');
+  const bin = join(__dirname, '..', 'bin', 'finspace-user-plan.cjs');
+  const run = await new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [bin, '--local', '--no-synth', '--cdk-out', cdkOut, '--json'],
+      { cwd: workDir },
+      (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+    ),
+  );
+  expect(run.code).toBe(0);
+  expect(JSON.parse(run.stdout).summary).toBe('3 FinSpace users: 0 to update, 3 unchanged');
+});
