@@ -3,7 +3,7 @@
 // clients and the FinSpace credentials.
 import { FinspaceCredentialsCache } from './finspace-credentials';
 import { type InvocationContext, timeBudget } from './time-budget';
-import { awsOutbound, type Outbound } from './outbound';
+import type { Outbound } from './outbound';
 import {
   credentialsFetcher,
   type LifecycleEvent,
@@ -14,9 +14,26 @@ import {
 
 let warm: { outbound: Outbound; credentials: FinspaceCredentialsCache } | undefined;
 
+/**
+ * The network stack (SDK clients, signer, HTTP handler) is loaded by the first
+ * call that needs it: a cold start for a no-op update or a retained delete,
+ * which call nothing, never loads it.
+ */
+function lazyOutbound(): Outbound {
+  let real: Promise<Outbound> | undefined;
+  const load = () => (real ??= import('./outbound.js').then((m) => m.awsOutbound()));
+  return {
+    assumeRole: async (...args) => (await load()).assumeRole(...args),
+    getProgrammaticAccessCredentials: async (...args) => (await load()).getProgrammaticAccessCredentials(...args),
+    getUser: async (...args) => (await load()).getUser(...args),
+    updateUser: async (...args) => (await load()).updateUser(...args),
+    disableUser: async (...args) => (await load()).disableUser(...args),
+  };
+}
+
 export async function handler(event: LifecycleEvent, context?: InvocationContext): Promise<LifecycleResponse> {
   if (!warm) {
-    const outbound = awsOutbound();
+    const outbound = lazyOutbound();
     warm = { outbound, credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)) };
   }
   // Identifiers only: properties hold names, which must never reach a log.
