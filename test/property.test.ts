@@ -67,8 +67,9 @@ test('the construct: valid declarations synthesize, invalid ones name exactly th
   );
   // every accepted user is in the template
   expect(Object.keys(Template.fromStack(stack).findResources('Custom::FinspaceUser'))).toHaveLength(accepted);
-  expect(accepted).toBeGreaterThan(300);
-  expect(refused).toBeGreaterThan(300);
+  // both branches well exercised (about 9% of runs are fully valid: each field is valid 3 times in 4)
+  expect(accepted).toBeGreaterThan(100);
+  expect(refused).toBeGreaterThan(1000);
 });
 
 /** Resource properties as CloudFormation could send them: strings, and sometimes not. */
@@ -120,7 +121,8 @@ test('the handler: an invalid event fails naming each offending field and makes 
     }),
     { numRuns: 3000 },
   );
-  expect(failures).toBeGreaterThan(300);
+  expect(failures).toBeGreaterThan(1000);
+  expect(failures).toBeLessThan(2950);
 });
 
 function setsEqual(a: Set<string>, b: Set<string>): boolean {
