@@ -42,7 +42,8 @@ function namedFields(message: string): Set<string> {
 }
 
 test('the construct: valid declarations synthesize, invalid ones name exactly the offending fields', () => {
-  const stack = new Stack(new App(), 'Generated');
+  // thousands of users in one stack: CloudFormation's resource limit is not what this test is about
+  const stack = new Stack(new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } }), 'Generated');
   let accepted = 0;
   let refused = 0;
   fc.assert(
@@ -67,8 +68,8 @@ test('the construct: valid declarations synthesize, invalid ones name exactly th
   );
   // every accepted user is in the template
   expect(Object.keys(Template.fromStack(stack).findResources('Custom::FinspaceUser'))).toHaveLength(accepted);
-  // both branches well exercised (about 9% of runs are fully valid: each field is valid 3 times in 4)
-  expect(accepted).toBeGreaterThan(100);
+  // both branches well exercised: each field is valid about 6 times in 7, so about a third of runs are fully valid
+  expect(accepted).toBeGreaterThan(500);
   expect(refused).toBeGreaterThan(1000);
 });
 
@@ -84,8 +85,18 @@ const oddValue = fc.oneof(
 const rawProperties = fc
   .tuple(
     declaration(),
-    fc.option(fc.tuple(fc.constantFrom(...FIELDS), oddValue), { freq: 4 }),
-    fc.option(fc.tuple(fc.constantFrom('Nickname', 'EmailAddress', 'userId', 'firstname'), fc.string()), { freq: 6 }),
+    // about one event in five gets a non-string value, one in six an unknown property
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FIELDS), oddValue) },
+    ),
+    fc.oneof(
+      { weight: 5, arbitrary: fc.constant(null) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(fc.constantFrom('Nickname', 'EmailAddress', 'userId', 'firstname'), fc.string()),
+      },
+    ),
   )
   .map(([d, odd, unknown]) => {
     const properties: Record<string, unknown> = { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:x' };
@@ -122,7 +133,7 @@ test('the handler: an invalid event fails naming each offending field and makes 
     { numRuns: 3000 },
   );
   expect(failures).toBeGreaterThan(1000);
-  expect(failures).toBeLessThan(2950);
+  expect(failures).toBeLessThan(2700);
 });
 
 function setsEqual(a: Set<string>, b: Set<string>): boolean {

@@ -39,7 +39,7 @@ function shaped(min: number, max: number, visible: boolean): fc.Arbitrary<Genera
     ...(min > 0 ? [fc.constant('')] : []),
     ...(visible ? [blank(1, max)] : []),
   ];
-  return fc.oneof({ weight: 3, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(fc.oneof(...bad)) });
+  return fc.oneof({ weight: 6, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(fc.oneof(...bad)) });
 }
 
 const ROLE_NAME_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-/'.split('');
@@ -59,7 +59,7 @@ export function roleArn(): fc.Arbitrary<Generated> {
     account.map((a) => `arn:aws:iam::${a}:role/${'r'.repeat(2048)}`), // too long
     fc.constant('arn:aws:iam::1:role'), // too short
   );
-  return fc.oneof({ weight: 3, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(bad) });
+  return fc.oneof({ weight: 6, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(bad) });
 }
 
 function oneOf(values: readonly string[], optional: boolean): fc.Arbitrary<Generated> {
@@ -67,7 +67,7 @@ function oneOf(values: readonly string[], optional: boolean): fc.Arbitrary<Gener
   const bad = fc
     .oneof(fc.constantFrom('', 'enabled', 'ROOT', 'SUPER USER'), fc.string({ maxLength: 12 }))
     .filter((s) => !values.includes(s));
-  return fc.oneof({ weight: 4, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(bad) });
+  return fc.oneof({ weight: 8, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(bad) });
 }
 
 const optional = (arb: fc.Arbitrary<Generated>) =>
