@@ -5,8 +5,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { FinspaceApiAccess, type FinspaceUserProps, FinspaceUserType } from '../lib';
 import { type Emulator, startEmulator } from '../local/emulator';
 import type { FaultOptions } from '../local/faults';
 import { readStacks } from '../local/cloud-assembly';
@@ -14,7 +14,8 @@ import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { LambdaHost } from '../local/lambda-host';
 import { localDeploy, type LocalDeployOptions, type LocalDeployResult } from '../local/local-deploy';
 import { resolveProperties } from '../local/resolve-properties';
-import { ADMIN_ROLE, createEvent, ENVIRONMENT } from './support/events';
+import { synthUsers } from './support/synth';
+import { createEvent, ENVIRONMENT } from './support/events';
 
 jest.setTimeout(60_000);
 
@@ -60,29 +61,12 @@ afterEach(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function synth(users: Record<string, Partial<FinspaceUserProps>>): string {
-  const cdkOut = join(workDir, `cdk.out.${Math.random().toString(36).slice(2)}`);
-  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
-  const stack = new Stack(app, 'Users');
-  for (const [id, props] of Object.entries(users)) {
-    new FinspaceUser(stack, id, {
-      environmentId: ENVIRONMENT,
-      adminRoleArn: ADMIN_ROLE,
-      userId: 'u-x',
-      type: FinspaceUserType.APP_USER,
-      ...props,
-    });
-  }
-  app.synth();
-  return cdkOut;
-}
-
 async function deploy(
   users: Record<string, Partial<FinspaceUserProps>>,
   faults: FaultOptions = {},
   options: Partial<LocalDeployOptions> = {},
 ): Promise<LocalDeployResult> {
-  const cdkOut = synth(users);
+  const cdkOut = synthUsers(workDir, users);
   emulator.faults.configure(faults);
   const result = await localDeploy({
     projectDir: workDir,
@@ -204,7 +188,7 @@ test('a Delete that cannot reach FinSpace fails loudly, and the next deploy retr
 });
 
 test('a redelivered event applies once', async () => {
-  const cdkOut = synth({ Analyst: DECLARED.Analyst });
+  const cdkOut = synthUsers(workDir, { Analyst: DECLARED.Analyst });
   const [stack] = readStacks(cdkOut);
   const host = new LambdaHost({
     assetDir: stack.handler!.assetDir,

@@ -3,10 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, CfnParameter, CfnWaitConditionHandle, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../lib';
 import { type Emulator, startEmulator, WRITE_OPERATIONS } from '../local/emulator';
 import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
+import { synthApp, synthUsers } from './support/synth';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 
 jest.setTimeout(60_000);
@@ -24,24 +25,9 @@ afterEach(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-let synths = 0;
 /** Synthesizes a stack declaring `users` and deploys it like `npm start` would. */
 async function deploy(users: Declared, concurrency = 4): Promise<LocalDeployResult> {
-  const cdkOut = join(workDir, `cdk.out.${++synths}`);
-  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
-  const stack = new Stack(app, 'Users');
-  for (const [id, props] of Object.entries(users)) {
-    new FinspaceUser(stack, id, {
-      environmentId: ENVIRONMENT,
-      adminRoleArn: ADMIN_ROLE,
-      userId: 'u-quant-analyst',
-      type: FinspaceUserType.APP_USER,
-      ...props,
-    });
-  }
-  // CloudFormation wants at least one resource; a stack with no users keeps a placeholder.
-  if (Object.keys(users).length === 0) new CfnWaitConditionHandle(stack, 'Placeholder');
-  app.synth();
+  const cdkOut = synthUsers(workDir, users);
   return localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url, concurrency });
 }
 
@@ -180,18 +166,17 @@ test('a failed create is rolled back: created resources are deleted, the failed 
 });
 
 test('a token that resolves to an invalid value fails at deploy naming the field, and nothing is written', async () => {
-  const cdkOut = join(workDir, 'cdk.out.token');
-  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
-  const stack = new Stack(app, 'Users');
-  const firstName = new CfnParameter(stack, 'FirstName', { default: 'x'.repeat(51) }).valueAsString;
-  new FinspaceUser(stack, 'Analyst', {
-    environmentId: ENVIRONMENT,
-    adminRoleArn: ADMIN_ROLE,
-    userId: 'u-quant-analyst',
-    type: FinspaceUserType.APP_USER,
-    firstName,
+  const cdkOut = synthApp(workDir, (app) => {
+    const stack = new Stack(app, 'Users');
+    const firstName = new CfnParameter(stack, 'FirstName', { default: 'x'.repeat(51) }).valueAsString;
+    new FinspaceUser(stack, 'Analyst', {
+      environmentId: ENVIRONMENT,
+      adminRoleArn: ADMIN_ROLE,
+      userId: 'u-quant-analyst',
+      type: FinspaceUserType.APP_USER,
+      firstName,
+    });
   });
-  app.synth();
   const result = await localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url });
   expect(result.ok).toBe(false);
   expect(result.stacks[0].reason).toBe(

@@ -5,12 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
 import { FinspaceUser, FinspaceUserType } from '../lib';
 import { startEmulator } from '../local/emulator';
 import { localDeploy } from '../local/local-deploy';
 import { runPlan } from '../plan/cli';
+import { synthApp } from './support/synth';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { clientFor, finspaceCredentials } from './support/emulator-session';
 
@@ -23,14 +24,6 @@ beforeEach(() => {
   stateDir = join(workDir, '.finspace-local');
 });
 afterEach(() => rmSync(workDir, { recursive: true, force: true }));
-
-function synth(build: (app: App) => void): string {
-  const cdkOut = join(workDir, `cdk.out.${Math.random().toString(36).slice(2)}`);
-  const app = new App({ outdir: cdkOut, context: { 'aws:cdk:enable-path-metadata': true } });
-  build(app);
-  app.synth();
-  return cdkOut;
-}
 
 async function plan(cdkOut: string, ...args: string[]): Promise<{ code: number; output: string }> {
   const out = new PassThrough();
@@ -52,7 +45,7 @@ async function editInFinspace(userId: string, change: Record<string, string>): P
   }
 }
 
-const example = () => synth((app) => new FinspaceUsersStack(app, 'FinspaceUsers'));
+const example = () => synthApp(workDir, (app) => new FinspaceUsersStack(app, 'FinspaceUsers'));
 
 test('after a deploy nothing would change (exit 0); after a hand edit, exactly that field (exit 2)', async () => {
   const cdkOut = example();
@@ -95,7 +88,7 @@ test('after a deploy nothing would change (exit 0); after a hand edit, exactly t
 });
 
 test('a user FinSpace does not have, an admin role it does not map, a value known only at deploy time', async () => {
-  const cdkOut = synth((app) => {
+  const cdkOut = synthApp(workDir, (app) => {
     const stack = new Stack(app, 'Odd');
     const common = { environmentId: ENVIRONMENT, type: FinspaceUserType.APP_USER };
     new FinspaceUser(stack, 'Ghost', { ...common, adminRoleArn: ADMIN_ROLE, userId: 'u-ghost' });

@@ -3,9 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
 import { FinspaceUser, FinspaceUserType } from '../lib';
+import { synthApp } from './support/synth';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 
 jest.setTimeout(60_000);
@@ -27,16 +28,8 @@ function start(cdkOut: string, ...args: string[]): Promise<{ code: number; stdou
   });
 }
 
-function synth(build: (app: App) => void): string {
-  const outdir = join(workDir, `cdk.out.${Math.random().toString(36).slice(2)}`);
-  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
-  build(app);
-  app.synth();
-  return outdir;
-}
-
 test('deploys the example, prints events and the users, then a second run sends nothing', async () => {
-  const cdkOut = synth((app) => new FinspaceUsersStack(app, 'FinspaceUsers'));
+  const cdkOut = synthApp(workDir, (app) => new FinspaceUsersStack(app, 'FinspaceUsers'));
   const first = await start(cdkOut);
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/FinspaceUsers\/QuantAnalyst\s+CREATE_COMPLETE/);
@@ -57,7 +50,7 @@ test('deploys the example, prints events and the users, then a second run sends 
 });
 
 test('a failed deploy exits non-zero with the reason', async () => {
-  const cdkOut = synth((app) => {
+  const cdkOut = synthApp(workDir, (app) => {
     const stack = new Stack(app, 'Broken');
     new FinspaceUser(stack, 'Ghost', {
       environmentId: ENVIRONMENT,
