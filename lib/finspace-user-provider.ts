@@ -40,15 +40,10 @@ export class FinspaceUserProvider extends Construct {
   private constructor(scope: Construct, id: string) {
     super(scope, id);
 
-    const handlerLogs = new logs.LogGroup(this, 'HandlerLogs', {
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const handlerRole = new iam.Role(this, 'HandlerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'FinspaceUser handler: assumes the declared FinSpace admin roles',
-    });
-    handlerLogs.grantWrite(handlerRole);
+    const { logGroup: handlerLogs, role: handlerRole } = this.functionIdentity(
+      'Handler',
+      'FinspaceUser handler: assumes the declared FinSpace admin roles',
+    );
     this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
     this.handlerRole = handlerRole;
 
@@ -77,15 +72,10 @@ export class FinspaceUserProvider extends Construct {
       },
     });
 
-    const frameworkLogs = new logs.LogGroup(this, 'FrameworkLogs', {
-      retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'FinspaceUser provider framework: invokes the handler',
-    });
-    frameworkLogs.grantWrite(frameworkRole);
+    const { logGroup: frameworkLogs, role: frameworkRole } = this.functionIdentity(
+      'Framework',
+      'FinspaceUser provider framework: invokes the handler',
+    );
     const provider = new Provider(this, 'Provider', {
       onEventHandler: this.handler,
       frameworkOnEventRole: frameworkRole,
@@ -102,6 +92,20 @@ export class FinspaceUserProvider extends Construct {
       reason:
         'The CDK provider framework may invoke the FinspaceUser handler and its versions and aliases (`<arn>:*`); no other function.',
     });
+  }
+
+  /** A function's own log group (bounded retention) and role, which may write to it and nothing else yet. */
+  private functionIdentity(prefix: string, description: string): { logGroup: logs.LogGroup; role: iam.Role } {
+    const logGroup = new logs.LogGroup(this, `${prefix}Logs`, {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, `${prefix}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description,
+    });
+    logGroup.grantWrite(role);
+    return { logGroup, role };
   }
 
   /** Lets the handler assume `roleArn`, once per distinct role. */
