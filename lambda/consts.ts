@@ -11,3 +11,9 @@ export const ROLE_SESSION_NAME = 'finspace-user-handler';
 
 /** The handler function's entry point (file lambda/handler.ts, export `handler`). */
 export const HANDLER_EXPORT = 'handler';
+
+/**
+ * The network stack's module, bundled into a file of its own beside the
+ * handler's, so that a cold start parses it only when a call needs it.
+ */
+export const NETWORK_MODULE = './outbound.js';

@@ -3,7 +3,7 @@
 // calls and the signed UpdateUser against the endpoint its environment names.
 import { execFile } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -58,20 +58,51 @@ const lambdaEnv = () => ({
   AWS_MAX_ATTEMPTS: '3',
 });
 
-test('the asset is one self-contained, minified file that requires no AWS SDK from the runtime', () => {
+test('the asset: a small handler file and the network stack beside it, minified, needing no AWS SDK from the runtime', () => {
   const [stack] = readStacks(outdir);
-  const code = readFileSync(join(stack.handler!.assetDir, 'index.js'), 'utf8');
-  // minified: long lines (the few line breaks left are inside template literals)
-  expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-  expect(code.length).toBeLessThan(1_000_000);
-  // everything it requires is built into Node.js (the asset lives under the temp dir, far from any node_modules)
-  const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-  expect(required.length).toBeGreaterThan(0);
-  // …except the SDK's optional SigV4a signer, which it requires inside try/catch and FinSpace never needs
-  const optional = ['@aws-sdk/signature-v4-crt'];
-  expect(
-    required.filter((name) => !builtinModules.includes(name.replace(/^node:/, '')) && !optional.includes(name)),
-  ).toEqual([]);
+  const dir = stack.handler!.assetDir;
+  expect(readdirSync(dir).sort()).toEqual(['index.js', 'outbound.js']);
+  const handler = readFileSync(join(dir, 'index.js'), 'utf8');
+  const network = readFileSync(join(dir, 'outbound.js'), 'utf8');
+  // the handler loads the network stack by a dynamic import, on its first call
+  expect(handler).toContain('import("./outbound.js")');
+  expect(handler.length).toBeLessThan(20_000);
+  for (const code of [handler, network]) {
+    // minified: long lines (the few line breaks left are inside template literals)
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    // everything it requires is built into Node.js (the asset lives under the temp dir, far from any node_modules)…
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    // …except the SDK's optional SigV4a signer, which it requires inside try/catch and FinSpace never needs
+    const optional = ['@aws-sdk/signature-v4-crt'];
+    expect(
+      required.filter((name) => !builtinModules.includes(name.replace(/^node:/, '')) && !optional.includes(name)),
+    ).toEqual([]);
+  }
+});
+
+test('an event that calls nothing never loads the network stack', async () => {
+  const [stack] = readStacks(outdir);
+  const props = createEvent().ResourceProperties;
+  const noOp = {
+    ...createEvent(),
+    RequestType: 'Update',
+    PhysicalResourceId: `${ENVIRONMENT}/u-quant-analyst`,
+    OldResourceProperties: props,
+  };
+  const script = `const m = require('node:module'); const loaded = []; const orig = m._load; m._load = function (r, ...a) { loaded.push(r); return orig.call(this, r, ...a); };
+    require(${JSON.stringify(join(stack.handler!.assetDir, 'index.js'))}).handler(JSON.parse(process.argv[1])).then((r) => console.log('LOADED ' + JSON.stringify(loaded)));`;
+  const stdout = await new Promise<string>((resolve) =>
+    execFile(
+      process.execPath,
+      ['-e', script, JSON.stringify(noOp)],
+      { env: { PATH: process.env.PATH, ...lambdaEnv() } },
+      (_e, out) => resolve(out),
+    ),
+  );
+  expect(stdout).toContain('"outcome":"unchanged"');
+  const loaded = JSON.parse(stdout.split('LOADED ')[1]) as string[];
+  expect(loaded.some((r) => r.includes('outbound'))).toBe(false);
+  expect(emulator.calls).toEqual([]);
 });
 
 test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, then UpdateUser signed with FinSpace credentials', async () => {
