@@ -21,7 +21,9 @@ let warm: { outbound: Outbound; credentials: FinspaceCredentialsCache } | undefi
  */
 function lazyOutbound(): Outbound {
   let real: Promise<Outbound> | undefined;
-  const load = () => (real ??= import('./outbound.js').then((m) => m.awsOutbound()));
+  // A plain require, kept lazy: a dynamic import would make Node lex the whole file for its exports first.
+  const load = () =>
+    (real ??= Promise.resolve().then(() => (require('./outbound.js') as typeof import('./outbound.js')).awsOutbound()));
   return {
     assumeRole: async (...args) => (await load()).assumeRole(...args),
     getProgrammaticAccessCredentials: async (...args) => (await load()).getProgrammaticAccessCredentials(...args),
