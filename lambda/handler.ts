@@ -27,7 +27,6 @@ function lazyOutbound(): Outbound {
   return {
     assumeRole: async (...args) => (await load()).assumeRole(...args),
     getProgrammaticAccessCredentials: async (...args) => (await load()).getProgrammaticAccessCredentials(...args),
-    getUser: async (...args) => (await load()).getUser(...args),
     updateUser: async (...args) => (await load()).updateUser(...args),
     disableUser: async (...args) => (await load()).disableUser(...args),
   };

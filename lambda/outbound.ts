@@ -10,7 +10,6 @@ import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, ROLE_SESSION_NAME } from './c
 import {
   FinspaceDataClient,
   type GetProgrammaticAccessCredentialsOutput,
-  type GetUserOutput,
   type UpdateUserInput,
   type UserIdOutput,
   type UserStatusChangeInput,
@@ -28,7 +27,6 @@ export interface Outbound {
     signal?: AbortSignal,
   ): Promise<GetProgrammaticAccessCredentialsOutput>;
   /** User operations, signed with FinSpace-issued credentials. */
-  getUser(finspaceCredentials: AwsCredentialIdentity, userId: string, signal?: AbortSignal): Promise<GetUserOutput>;
   updateUser(
     finspaceCredentials: AwsCredentialIdentity,
     input: UpdateUserInput,
@@ -104,7 +102,6 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     },
     getProgrammaticAccessCredentials: (iam, environmentId, durationInMinutes, signal) =>
       finspace(iam).getProgrammaticAccessCredentials({ environmentId, durationInMinutes }, { abortSignal: signal }),
-    getUser: (credentials, userId, signal) => finspace(credentials).getUser({ userId }, { abortSignal: signal }),
     updateUser: (credentials, input, signal) => finspace(credentials).updateUser(input, { abortSignal: signal }),
     disableUser: (credentials, input, signal) => finspace(credentials).disableUser(input, { abortSignal: signal }),
   };

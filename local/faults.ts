@@ -47,10 +47,6 @@ export class FaultInjector {
     this.refilledAt = now();
   }
 
-  get settings(): FaultOptions {
-    return this.options;
-  }
-
   configure(options: FaultOptions): void {
     this.options = options;
     this.random = generator(options.seed ?? 1);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { GetUserOutput } from '../lambda/finspace-client';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
 import { readStacks } from './cloud-assembly';
-import { Spinner, type UserRow } from './deploy-report';
+import type { UserRow } from './deploy-report';
 import { deployedStack, loadDeployState, preserveHandler, saveDeployState } from './deploy-state';
 import { type Emulator, startEmulator } from './emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
@@ -230,5 +230,3 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     await emulator?.close();
   }
 }
-
-export { Spinner };

@@ -53,11 +53,6 @@ export class FakeOutbound implements Outbound {
     };
   }
 
-  async getUser(credentials: AwsCredentialIdentity, userId: string) {
-    this.record('getUser', credentials, { userId });
-    return { userId };
-  }
-
   async updateUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['updateUser']>[1]) {
     this.record('updateUser', credentials, input);
     return { userId: input.userId };
