@@ -1,7 +1,7 @@
 // The handler's only door to the network: STS and the FinSpace Data API.
 // Everything else in the runtime is plain logic that tests drive with fakes
 // of this interface.
-import type { STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, RetryStrategyV2 } from '@smithy/types';
@@ -65,30 +65,21 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
   const requestHandler = new NodeHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 });
   // The SDK reads AWS_ENDPOINT_URL_STS from process.env by itself; another env is read here the same way.
   const stsEndpoint = env === process.env ? undefined : (env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL);
-  // Loaded on first use: events that make no call (no-op updates, retained deletes) never pay for it.
-  let sts:
-    | Promise<{ client: STSClient; AssumeRoleCommand: typeof import('@aws-sdk/client-sts').AssumeRoleCommand }>
-    | undefined;
-  const stsClient = () =>
-    (sts ??= import('@aws-sdk/client-sts').then(({ STSClient, AssumeRoleCommand }) => ({
-      client: new STSClient({
-        region,
-        maxAttempts,
-        retryMode: env.AWS_RETRY_MODE,
-        endpoint: stsEndpoint,
-        credentials: stsCredentials,
-        requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
-      }),
-      AssumeRoleCommand,
-    })));
+  const sts = new STSClient({
+    region,
+    maxAttempts,
+    retryMode: env.AWS_RETRY_MODE,
+    endpoint: stsEndpoint,
+    credentials: stsCredentials,
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
+  });
   const endpoint = resolveFinspaceEndpoint(region, env).href;
   const finspace = (credentials: AwsCredentialIdentity) =>
     new FinspaceDataClient({ region, endpoint, credentials, retryStrategy, maxAttempts, requestHandler });
 
   return {
     async assumeRole(roleArn, signal) {
-      const { client, AssumeRoleCommand } = await stsClient();
-      const { Credentials: c } = await client.send(
+      const { Credentials: c } = await sts.send(
         new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME, DurationSeconds: 900 }),
         { abortSignal: signal },
       );
