@@ -55,6 +55,10 @@ export interface EmulatorState {
   idempotency: Record<string, IdempotencyRecord>;
 }
 
+/** The local endpoint's one region and account. */
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '123456789012';
+
 /** Credentials the local deploy runner hands the handler: they act as the handler's Lambda role. */
 export const LOCAL_HANDLER_CREDENTIALS = {
   accessKeyId: 'AKIALOCALHANDLER0001',
@@ -99,8 +103,8 @@ export function seedState(): EmulatorState {
     seedUser(d.contractorUserId, 'APP_USER', 'Alan', 'Turing', 'ENABLED'),
   ];
   return {
-    region: 'us-east-1',
-    accountId: '123456789012',
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT,
     environments: { [d.environmentId]: Object.fromEntries(users.map((u) => [u.userId, u])) },
     roles: {
       [d.adminRoleArn]: { trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn] },

@@ -7,6 +7,7 @@ import { FinspaceDataClient, type GetUserOutput } from '../lambda/finspace-clien
 import { resolveFinspaceEndpoint } from '../lambda/finspace-endpoint';
 import { awsOutbound, maxAttemptsFrom } from '../lambda/outbound';
 import { credentialsFetcher } from '../lambda/user-lifecycle';
+import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 
 export interface ReadTarget {
   readonly environmentId: string;
@@ -62,4 +63,13 @@ export function finspaceReader(options: ReaderOptions = {}): FinspaceReader {
       }
     },
   };
+}
+
+/** A reader of the local endpoint at `endpoint`, acting as the principal the local handler runs as. */
+export function localFinspaceReader(endpoint: string, maxAttempts?: number): FinspaceReader {
+  const { accessKeyId, secretAccessKey } = LOCAL_HANDLER_CREDENTIALS;
+  return finspaceReader({
+    env: { AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: endpoint, AWS_MAX_ATTEMPTS: maxAttempts?.toString() },
+    caller: { accessKeyId, secretAccessKey },
+  });
 }

@@ -10,15 +10,12 @@ import { readStacks } from './cloud-assembly';
 import type { UserRow } from './deploy-report';
 import { deployedStack, loadDeployState, preserveHandler, saveDeployState } from './deploy-state';
 import { type Emulator, startEmulator } from './emulator';
-import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
+import { LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 import type { FaultOptions } from './faults';
-import { finspaceReader, type ReadTarget } from './finspace-reader';
+import { localFinspaceReader, type ReadTarget } from './finspace-reader';
 import { LambdaHost } from './lambda-host';
 import { resolveProperties } from './resolve-properties';
 import { type DeploymentResult, deployStack, type DesiredResource, type ResourceEvent } from './stack-deployment';
-
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT = '123456789012';
 
 export interface LocalDeployOptions {
   /** The project whose app is synthesized (holds cdk.json). @default process.cwd() */
@@ -110,13 +107,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     (emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json'), faults: options.faults })).url;
   const stateFile = join(stateDir, 'deployments.json');
   const state = loadDeployState(stateFile);
-  const reader = finspaceReader({
-    env: { AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: endpoint },
-    caller: {
-      accessKeyId: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
-      secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
-    },
-  });
+  const reader = localFinspaceReader(endpoint);
   const log = createWriteStream(join(stateDir, 'handler.log'), { flags: 'a' });
 
   // Every user the deploy touches: declared now, or deployed before.

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 // The SDK warns that its 2027 releases need Node 22; this tool runs on Node 20 today and says nothing useful by repeating it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { eventLine, Spinner, usersTable } from './deploy-report';
+import { keyValues } from './key-values';
 import { localDeploy } from './local-deploy';
 
 async function main(): Promise<number> {
@@ -25,12 +26,6 @@ async function main(): Promise<number> {
       'state-dir': { type: 'string' },
     },
   });
-  const context = Object.fromEntries(
-    (values.context ?? []).map((pair) => {
-      const at = pair.indexOf('=');
-      return at < 0 ? [pair, 'true'] : [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-  );
   const spinner = new Spinner(process.stderr);
   const human = !values.json;
   try {
@@ -40,7 +35,7 @@ async function main(): Promise<number> {
       stateDir: values['state-dir'],
       endpoint: values.endpoint,
       concurrency: Number(values.concurrency),
-      context,
+      context: keyValues(values.context),
       onProgress: (text) => spinner.update(text),
       onEvent: (event) => {
         if (human && event.status !== 'IN_PROGRESS') spinner.print(eventLine(event));

@@ -12,22 +12,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readStacks } from '../local/cloud-assembly';
 import { type Emulator, startEmulator } from '../local/emulator';
-import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
-import { finspaceReader } from '../local/finspace-reader';
-import { LOCAL_ACCOUNT, LOCAL_REGION, synthesize } from '../local/local-deploy';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../local/emulator-state';
+import { finspaceReader, localFinspaceReader } from '../local/finspace-reader';
+import { keyValues } from '../local/key-values';
+import { synthesize } from '../local/local-deploy';
 import { json, markdown, terminalTable } from './plan-report';
 import { exitCodeOf, planUsers } from './user-plan';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-function pairs(values: string[] | undefined): Record<string, string> {
-  return Object.fromEntries(
-    (values ?? []).map((pair) => {
-      const at = pair.indexOf('=');
-      return at < 0 ? [pair, 'true'] : [pair.slice(0, at), pair.slice(at + 1)];
-    }),
-  );
-}
 
 export async function runPlan(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const { values } = parseArgs({
@@ -49,7 +41,7 @@ export async function runPlan(argv: string[], out: NodeJS.WritableStream = proce
   const cdkOut = resolve(projectDir, values['cdk-out'] ?? 'cdk.out');
   let emulator: Emulator | undefined;
   try {
-    if (!values['no-synth']) synthesize(projectDir, cdkOut, pairs(values.context));
+    if (!values['no-synth']) synthesize(projectDir, cdkOut, keyValues(values.context));
     const stacks = readStacks(cdkOut);
     const local = values.local || values.endpoint !== undefined;
     let endpoint = values.endpoint;
@@ -58,19 +50,11 @@ export async function runPlan(argv: string[], out: NodeJS.WritableStream = proce
       emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json') });
       endpoint = emulator.url;
     }
-    const reader = local
-      ? finspaceReader({
-          env: { AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: endpoint, AWS_MAX_ATTEMPTS: '3' },
-          caller: {
-            accessKeyId: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
-            secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
-          },
-        })
-      : finspaceReader();
+    const reader = local ? localFinspaceReader(endpoint as string, 3) : finspaceReader();
     const plans = await planUsers(stacks, reader, {
       region: local ? LOCAL_REGION : (process.env.AWS_REGION ?? ''),
       accountId: local ? LOCAL_ACCOUNT : process.env.CDK_DEFAULT_ACCOUNT,
-      parameters: pairs(values.parameter),
+      parameters: keyValues(values.parameter),
     });
     const options = { showNames: values['show-names'] ?? false };
     const text = values.json
