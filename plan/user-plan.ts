@@ -3,7 +3,7 @@
 import { FINSPACE_FIELDS, STRING_SHAPES } from '../lambda/constraints';
 import type { GetUserOutput } from '../lambda/finspace-client';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
-import { LifecycleError } from '../lambda/user-lifecycle';
+import { failure, LifecycleError } from '../lambda/user-lifecycle';
 import type { StackUsers } from '../local/cloud-assembly';
 import type { FinspaceReader } from '../local/finspace-reader';
 import { resolveProperties, UnresolvableError } from '../local/resolve-properties';
@@ -97,13 +97,11 @@ export async function planUsers(
       try {
         live = await reader.getUser({ environmentId, adminRoleArn }, userId);
       } catch (error) {
-        const name = error instanceof Error ? error.name : 'Error';
-        if (name === 'ResourceNotFoundException') {
+        if (error instanceof Error && error.name === 'ResourceNotFoundException') {
           plans.push({ ...base, status: 'missing', changes: [] });
         } else {
-          const message = error instanceof Error ? error.message : String(error);
           // credential failures arrive formatted already (`AssumeRole <role>: AccessDenied: ...`)
-          const reason = error instanceof LifecycleError ? message : `GetUser ${userId}: ${name}: ${message}`;
+          const reason = error instanceof LifecycleError ? error.message : failure('GetUser', userId, error).message;
           plans.push({ ...base, status: 'unreadable', changes: [], reason });
         }
         continue;
