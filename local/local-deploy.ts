@@ -100,6 +100,21 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     synthesize(projectDir, cdkOut, options.context ?? {});
   }
   const stacks = readStacks(cdkOut);
+  // The declared resources, their properties resolved as CloudFormation would: once per stack, and before
+  // anything starts, so that an unresolvable value fails the deploy with nothing to clean up.
+  const desiredByStack = new Map<string, DesiredResource[]>();
+  for (const stack of stacks) {
+    const serviceToken = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stack.stackName}-FinspaceUserProvider`;
+    const context = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, serviceToken };
+    desiredByStack.set(
+      stack.stackName,
+      stack.users.map((u) => ({
+        logicalId: u.logicalId,
+        path: u.path,
+        properties: resolveProperties(u.properties, stack.template, context),
+      })),
+    );
+  }
 
   let emulator: Emulator | undefined;
   const endpoint =
@@ -114,7 +129,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const touched = new Map<string, { path: string; target: ReadTarget; userId: string }>();
   for (const stack of stacks) {
     const previous = state[stack.stackName]?.resources ?? {};
-    for (const r of [...Object.values(previous), ...stack.users]) {
+    for (const r of [...Object.values(previous), ...(desiredByStack.get(stack.stackName) ?? [])]) {
       const t = targetOf(r.properties);
       touched.set(`${t.environmentId}\n${t.userId}`, { path: r.path, target: t, userId: t.userId });
     }
@@ -168,16 +183,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           ...options.handlerEnvironment,
         },
       });
-      const serviceToken = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stack.stackName}-FinspaceUserProvider`;
-      const desired: DesiredResource[] = stack.users.map((u) => ({
-        logicalId: u.logicalId,
-        path: u.path,
-        properties: resolveProperties(u.properties, stack.template, {
-          region: LOCAL_REGION,
-          accountId: LOCAL_ACCOUNT,
-          serviceToken,
-        }),
-      }));
+      const desired = desiredByStack.get(stack.stackName) ?? [];
       let inFlight = 0;
       try {
         const result = await deployStack({

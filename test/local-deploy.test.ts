@@ -185,3 +185,26 @@ test('a token that resolves to an invalid value fails at deploy naming the field
   expect(emulator.calls).toEqual(expect.not.arrayContaining([expect.objectContaining({ operation: 'UpdateUser' })]));
   expect(user('u-quant-analyst').firstName).toBe('Ada');
 });
+
+test('the users table follows a user whose id is a parameter, resolved as CloudFormation would', async () => {
+  const cdkOut = synthApp(workDir, (app) => {
+    const stack = new Stack(app, 'Users');
+    const userId = new CfnParameter(stack, 'AnalystId', { default: 'u-quant-analyst' }).valueAsString;
+    new FinspaceUser(stack, 'Analyst', {
+      environmentId: ENVIRONMENT,
+      adminRoleArn: ADMIN_ROLE,
+      userId,
+      type: FinspaceUserType.APP_USER,
+      lastName: 'Lovelace',
+    });
+  });
+  const result = await localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url });
+  expect(result.ok).toBe(true);
+  expect(result.users).toEqual([
+    expect.objectContaining({
+      userId: 'u-quant-analyst',
+      before: expect.objectContaining({ lastName: 'Byron' }),
+      after: expect.objectContaining({ lastName: 'Lovelace' }),
+    }),
+  ]);
+});
