@@ -176,25 +176,15 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
     // replacement's new resource is deleted: the old one was never touched).
     const undo: Step[] = [];
     const failedStep = failure.step;
-    if (failedStep.requestType === 'Create') {
-      undo.push({
-        ...failedStep,
-        requestType: 'Delete',
-        phase: 'rollback',
-        physicalId: failure.physicalId,
-        oldProperties: undefined,
-      });
-    } else {
-      undo.push(rollbackOfUpdate(failedStep, failedStep.physicalId as string));
-    }
+    undo.push(
+      failedStep.requestType === 'Create'
+        ? rollbackOfCreate(failedStep, failure.physicalId)
+        : rollbackOfUpdate(failedStep, failedStep.physicalId as string),
+    );
     for (const { step, physicalId } of [...completed].reverse()) {
-      if (step.requestType === 'Create') {
-        undo.push({ ...step, requestType: 'Delete', phase: 'rollback', physicalId, oldProperties: undefined });
-      } else if (physicalId !== step.physicalId) {
-        undo.push({ ...step, requestType: 'Delete', phase: 'rollback', physicalId, oldProperties: undefined });
-      } else {
-        undo.push(rollbackOfUpdate(step, physicalId));
-      }
+      // a Create, or the new side of a replacement, is deleted; an in-place Update is updated back
+      const inPlace = step.requestType === 'Update' && physicalId === step.physicalId;
+      undo.push(inPlace ? rollbackOfUpdate(step, physicalId) : rollbackOfCreate(step, physicalId));
     }
     let rollbackFailed = false;
     for (const step of undo) {
@@ -222,10 +212,10 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
       });
     }
   }
+  const completedIds = new Map(completed.map((c) => [c.step.logicalId, c.physicalId]));
   const resources: Record<string, DeployedResource> = {};
   for (const resource of options.desired) {
-    const done = completed.find((c) => c.step.logicalId === resource.logicalId);
-    const physicalId = done?.physicalId ?? deployed.resources[resource.logicalId].physicalId;
+    const physicalId = completedIds.get(resource.logicalId) ?? deployed.resources[resource.logicalId].physicalId;
     resources[resource.logicalId] = { ...resource, physicalId };
   }
   // A Delete that fails in cleanup does not roll the stack back (CloudFormation
@@ -250,6 +240,11 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
     () => false,
   );
   return { status: 'COMPLETE', events, deployed: { stackId: deployed.stackId, resources }, reason: cleanupFailure };
+}
+
+/** Undoing a Create (or the new side of a replacement): a Delete of what it made. */
+function rollbackOfCreate(step: Step, physicalId: string): Step {
+  return { ...step, requestType: 'Delete', phase: 'rollback', physicalId, oldProperties: undefined };
 }
 
 function rollbackOfUpdate(step: Step, physicalId: string): Step {
