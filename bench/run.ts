@@ -7,14 +7,16 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
-import { FinspaceUser, FinspaceUserType } from '../lib';
-import { readStacks } from '../local/cloud-assembly';
+import { FinspaceUserType } from '../lib';
+import { readStacks } from '../cli/cloud-assembly';
 import { startEmulator, WRITE_OPERATIONS } from '../local/emulator';
-import { LOCAL_HANDLER_CREDENTIALS, seedState, type UserRecord } from '../local/emulator-state';
+import { LOCAL_HANDLER_CREDENTIALS, type UserRecord } from '../local/emulator-state';
+import { demoState } from '../test/support/demo-state';
 import { LambdaHost } from '../local/lambda-host';
 import { localDeploy } from '../local/local-deploy';
-import { resolveProperties } from '../local/resolve-properties';
+import { resolveProperties } from '../cli/resolve-properties';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
+import { declareUser } from '../test/support/roles';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -32,7 +34,7 @@ function declare(variant: Variant, stack: Stack, count: number): void {
     const id = userId(i);
     const names = { firstName: `First${i}`, lastName: `Last${i}` };
     if (variant === 'FinspaceUser') {
-      new FinspaceUser(stack, `User${i}`, {
+      declareUser(stack, `User${i}`, {
         environmentId: ENVIRONMENT,
         adminRoleArn: ADMIN_ROLE,
         userId: id,
@@ -227,7 +229,7 @@ async function main(): Promise<void> {
   const peerOut = join(work, 'peer.out');
   synthesize('AwsCustomResource', 1, peerOut);
   const peerAsset = findPeerAsset(peerOut);
-  const state = seedState();
+  const state = demoState();
   const users = state.environments[ENVIRONMENT];
   for (let i = 0; i < 100; i++) users[userId(i)] = { ...(users['u-quant-analyst'] as UserRecord), userId: userId(i) };
   const emulator = await startEmulator({ state });
@@ -361,7 +363,6 @@ async function main(): Promise<void> {
       projectDir: work,
       stateDir: join(work, `state-${mode}`),
       cdkOut: fleetOut,
-      synth: false,
       endpoint: emulator.url,
       concurrency: 10,
       readUsers: false,

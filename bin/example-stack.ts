@@ -1,4 +1,5 @@
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { FinspaceApiAccess, FinspaceUser, FinspaceUserType } from '../lib';
 
@@ -42,7 +43,10 @@ export class FinspaceUsersStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     const settings = exampleSettings(this);
-    const common = { environmentId: settings.environmentId, adminRoleArn: settings.adminRoleArn };
+    // The admin role and the pipeline role are managed elsewhere: referenced by ARN.
+    const adminRole = iam.Role.fromRoleArn(this, 'AdminRole', settings.adminRoleArn, { mutable: false });
+    const pipelineRole = iam.Role.fromRoleArn(this, 'PipelineRole', settings.pipelineRoleArn, { mutable: false });
+    const common = { environmentId: settings.environmentId, adminRole };
 
     new FinspaceUser(this, 'QuantAnalyst', {
       ...common,
@@ -60,7 +64,7 @@ export class FinspaceUsersStack extends Stack {
       firstName: 'Grace',
       lastName: 'Hopper',
       apiAccess: FinspaceApiAccess.ENABLED,
-      apiAccessPrincipalArn: settings.pipelineRoleArn,
+      apiAccessPrincipal: pipelineRole,
     });
 
     // Disabled in FinSpace when removed from the stack.

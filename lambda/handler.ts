@@ -1,7 +1,7 @@
 // Lambda entry point: the provider framework's onEvent handler for
 // Custom::FinspaceUser. State kept across warm invocations: the network
 // clients and the FinSpace credentials.
-import { FinspaceCredentialsCache } from './finspace-credentials';
+import { FinspaceCredentialsCache } from '../finspace/credentials';
 import { type InvocationContext, timeBudget } from './time-budget';
 import type { Outbound } from './outbound';
 import {

@@ -5,7 +5,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, RetryStrategyV2 } from '@smithy/types';
-import { resolveFinspaceEndpoint } from './finspace-endpoint';
+import { resolveFinspaceEndpoint } from '../finspace/endpoint';
 import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, ROLE_SESSION_NAME } from './consts';
 import {
   FinspaceDataClient,
@@ -13,7 +13,7 @@ import {
   type UpdateUserInput,
   type UserIdOutput,
   type UserStatusChangeInput,
-} from './finspace-client';
+} from '../finspace/client';
 
 /** Every call takes an optional signal that abandons it, retries included (the handler's time budget). */
 export interface Outbound {

@@ -6,7 +6,7 @@ import {
   type UserDeclaration,
   type Violation,
   validateDeclaration,
-} from './constraints';
+} from '../finspace/constraints';
 
 export const RESOURCE_TYPE = 'Custom::FinspaceUser';
 

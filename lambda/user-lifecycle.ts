@@ -2,12 +2,12 @@
 // all I/O goes through `Outbound`, all credentials through the cache.
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { FINSPACE_FIELDS, formatViolations, type UserDeclaration } from './constraints';
+import { FINSPACE_FIELDS, formatViolations, type UserDeclaration } from '../finspace/constraints';
 import {
   CREDENTIALS_DURATION_MINUTES,
   type FinspaceCredentialsCache,
   type IssuedCredentials,
-} from './finspace-credentials';
+} from '../finspace/credentials';
 import type { Outbound } from './outbound';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
 

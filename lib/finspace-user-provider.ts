@@ -1,31 +1,64 @@
-import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cdk from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
-import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT, NETWORK_MODULE } from '../lambda/consts';
+import { Construct, type IConstruct } from 'constructs';
+import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT } from '../lambda/consts';
+import { handlerAssetDir } from './handler-asset';
 
 /** Days CloudWatch keeps the handler's and the framework's logs. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/**
+ * The Lambda runtime of the handler. Named by string, not by the
+ * `Runtime.NODEJS_24_X` constant, so that the oldest aws-cdk-lib we support
+ * (which predates the constant) deploys the same runtime.
+ */
+export const HANDLER_RUNTIME = new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS);
+
+/**
+ * Marks a stack's provider whichever copy of this library created it (an app
+ * may hold two: its own, and one nested under another library), the way
+ * `Stack.isStack` does. The `v1` is the contract below: `serviceToken` and
+ * `grantAssumeRole(role)`.
+ */
+const PROVIDER_MARKER = Symbol.for('finspace-user.FinspaceUserProvider.v1');
+
+/** What a FinspaceUser needs of its stack's provider, whichever copy of the library made it. */
+export interface IFinspaceUserProvider extends IConstruct {
+  /** The service token of the `Custom::FinspaceUser` resources. */
+  readonly serviceToken: string;
+  /** The role the handler runs as. */
+  readonly handlerRole: iam.IRole;
+  /** Lets the handler assume `role`, and makes `role` trust the handler when it is defined in the same stack. */
+  grantAssumeRole(role: iam.IRole): void;
+}
 
 /**
  * The one handler Lambda and provider of a stack, shared by all its
  * FinspaceUser resources: a thousand users cost a thousand small resources,
  * not a thousand functions.
  */
-export class FinspaceUserProvider extends Construct {
+export class FinspaceUserProvider extends Construct implements IFinspaceUserProvider {
   /** The construct id of the singleton, directly under its stack. */
   static readonly ID = 'FinspaceUserProvider';
 
-  static of(scope: Construct): FinspaceUserProvider {
+  /** True for a provider made by any copy of this library. */
+  static isFinspaceUserProvider(x: unknown): x is IFinspaceUserProvider {
+    return typeof x === 'object' && x !== null && PROVIDER_MARKER in x;
+  }
+
+  /** The stack's provider: the existing one, from whichever copy of the library made it, or a new one. */
+  static of(scope: Construct): IFinspaceUserProvider {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(FinspaceUserProvider.ID);
-    return existing instanceof FinspaceUserProvider
-      ? existing
-      : new FinspaceUserProvider(stack, FinspaceUserProvider.ID);
+    if (existing === undefined) return new FinspaceUserProvider(stack, FinspaceUserProvider.ID);
+    if (FinspaceUserProvider.isFinspaceUserProvider(existing)) return existing;
+    throw new Error(
+      `${stack.node.path}: a construct named '${FinspaceUserProvider.ID}' already exists and is not a FinspaceUser provider`,
+    );
   }
 
   /** The onEvent handler that talks to STS and FinSpace. */
@@ -39,6 +72,7 @@ export class FinspaceUserProvider extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
+    Object.defineProperty(this, PROVIDER_MARKER, { value: true });
 
     const { logGroup: handlerLogs, role: handlerRole } = this.functionIdentity(
       'Handler',
@@ -47,11 +81,12 @@ export class FinspaceUserProvider extends Construct {
     this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
     this.handlerRole = handlerRole;
 
-    this.handler = new NodejsFunction(this, 'Handler', {
+    this.handler = new lambda.Function(this, 'Handler', {
       description: 'Applies Custom::FinspaceUser resources to Amazon FinSpace',
-      entry: path.join(__dirname, '..', 'lambda', 'handler.ts'),
-      handler: HANDLER_EXPORT,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      // Bundled once when this library was built (index.js + the network stack beside it): synth bundles nothing.
+      code: lambda.Code.fromAsset(handlerAssetDir()),
+      handler: `index.${HANDLER_EXPORT}`,
+      runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.minutes(5),
@@ -60,30 +95,6 @@ export class FinspaceUserProvider extends Construct {
       // The SDK's own settings: enough attempts to ride out a burst, and client-side rate limiting
       // so that a stack of users deploying at once backs off together (see the fleet benchmark).
       environment: { AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS), AWS_RETRY_MODE: 'adaptive' },
-      bundling: {
-        // Self-contained: the SDK parts are bundled, not taken from the Lambda runtime. The network
-        // stack goes into a second file that the handler loads on its first call (a faster cold start).
-        externalModules: [],
-        esbuildArgs: { [`--external:${NETWORK_MODULE}`]: true },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => [
-            [
-              JSON.stringify(require.resolve('esbuild/bin/esbuild')),
-              JSON.stringify(path.join(__dirname, '..', 'lambda', 'outbound.ts')),
-              '--bundle --platform=node --target=node20 --format=cjs --minify --log-level=warning',
-              `--outfile=${JSON.stringify(path.join(outputDir, NETWORK_MODULE))}`,
-            ].join(' '),
-          ],
-        },
-        minify: true,
-        sourceMap: false,
-        target: 'node20',
-        format: OutputFormat.CJS,
-        forceDockerBundling: false,
-        logLevel: LogLevel.WARNING,
-      },
     });
 
     const { logGroup: frameworkLogs, role: frameworkRole } = this.functionIdentity(
@@ -94,18 +105,24 @@ export class FinspaceUserProvider extends Construct {
       onEventHandler: this.handler,
       frameworkOnEventRole: frameworkRole,
       logGroup: frameworkLogs,
+      // The framework must never log events: their properties hold names.
+      frameworkLambdaLoggingLevel: lambda.ApplicationLogLevel.FATAL,
     });
     this.serviceToken = provider.serviceToken;
 
     // The provider framework grants itself lambda:InvokeFunction on the handler and on `<handler ARN>:*`,
-    // its versions and aliases: a wildcard over one function, not over functions.
-    const stack = Stack.of(this);
-    const handlerLogicalId = stack.resolve(stack.getLogicalId(this.handler.node.defaultChild as lambda.CfnFunction));
-    Validations.of(frameworkRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${handlerLogicalId}.Arn>:*]`,
-      reason:
-        'The CDK provider framework may invoke the FinspaceUser handler and its versions and aliases (`<arn>:*`); no other function.',
-    });
+    // its versions and aliases: a wildcard over one function, not over functions. `acknowledge` is
+    // recent (aws-cdk-lib 2.252); with an older aws-cdk-lib there is nothing to acknowledge to.
+    if (typeof cdk.Validations?.prototype?.acknowledge === 'function') {
+      const handlerLogicalId = Stack.of(this).resolve(
+        Stack.of(this).getLogicalId(this.handler.node.defaultChild as lambda.CfnFunction),
+      );
+      cdk.Validations.of(frameworkRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${handlerLogicalId}.Arn>:*]`,
+        reason:
+          'The CDK provider framework may invoke the FinspaceUser handler and its versions and aliases (`<arn>:*`); no other function.',
+      });
+    }
   }
 
   /** A function's own log group (bounded retention) and role, which may write to it and nothing else yet. */
@@ -122,11 +139,35 @@ export class FinspaceUserProvider extends Construct {
     return { logGroup, role };
   }
 
-  /** Lets the handler assume `roleArn`, once per distinct role. */
-  grantAssumeRole(roleArn: string): void {
+  grantAssumeRole(role: iam.IRole): void {
+    const roleArn = role.roleArn;
     if (this.adminRoleArns.has(roleArn)) return;
     if (this.adminRoleArns.size === 0) this.handlerRole.addToPrincipalPolicy(this.assumeRoleStatement);
     this.adminRoleArns.add(roleArn);
     this.assumeRoleStatement.addResources(roleArn);
+    this.trustHandler(role);
+  }
+
+  /**
+   * A role defined in this stack trusts the handler role itself. A role of
+   * another stack would need the handler role's ARN from this one while this
+   * one needs the role's ARN from it, a cycle: its owner adds the trust (README).
+   */
+  private trustHandler(role: iam.IRole): void {
+    if (!(role instanceof iam.Role) || !cdk.Resource.isOwnedResource(role)) return;
+    if (Stack.of(role) !== Stack.of(this)) {
+      cdk.Annotations.of(role).addWarningV2(
+        'finspace-user:admin-role-trust',
+        `FinspaceUser: this role is in stack ${Stack.of(role).stackName}, the FinspaceUser handler in ${Stack.of(this).stackName}; ` +
+          'add the handler role to its trust policy yourself (README "Credentials: the admin role").',
+      );
+      return;
+    }
+    role.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        principals: [new iam.ArnPrincipal(this.handlerRole.roleArn)],
+      }),
+    );
   }
 }

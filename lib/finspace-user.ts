@@ -1,8 +1,15 @@
 import { CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { formatViolations, type PartialDeclaration, validateDeclaration } from '../lambda/constraints';
+import { formatViolations, type PartialDeclaration, validateDeclaration } from '../finspace/constraints';
 import { ATTRIBUTES, RESOURCE_TYPE, toResourceProperties } from '../lambda/resource-properties';
 import { FinspaceUserProvider } from './finspace-user-provider';
+
+/** Fields given as roles: a broken rule names the prop the user wrote. */
+const PROP_OF_FIELD: Record<string, string> = {
+  adminRoleArn: 'adminRole.roleArn',
+  apiAccessPrincipalArn: 'apiAccessPrincipal.roleArn',
+};
 
 /** FinSpace user types (the API's `UserType`). */
 export enum FinspaceUserType {
@@ -47,19 +54,24 @@ export interface FinspaceUserProps {
   readonly apiAccess?: FinspaceApiAccess;
 
   /**
-   * The IAM role allowed to obtain API credentials for this user. Only with
-   * `apiAccess: FinspaceApiAccess.ENABLED`; with DISABLED (or apiAccess left
-   * out) declaring a principal is an error, since FinSpace would not use it.
+   * The IAM role allowed to obtain API credentials for this user (FinSpace's
+   * `apiAccessPrincipalArn`): a role of this app, or one managed elsewhere
+   * with `iam.Role.fromRoleArn`. Only with `apiAccess: FinspaceApiAccess.ENABLED`;
+   * with DISABLED (or apiAccess left out) declaring a principal is an error,
+   * since FinSpace would not use it.
    * @default - not managed: FinSpace keeps the current principal
    */
-  readonly apiAccessPrincipalArn?: string;
+  readonly apiAccessPrincipal?: iam.IRole;
 
   /**
    * An IAM role that FinSpace maps to a superuser with API access. The
    * handler assumes it (STS AssumeRole) and exchanges its credentials for
-   * FinSpace API credentials; it is granted `sts:AssumeRole` on this role only.
+   * FinSpace API credentials; it is granted `sts:AssumeRole` on this role
+   * only. A role defined in the same stack is made to trust the handler
+   * role; for a role managed elsewhere (`iam.Role.fromRoleArn`), its owner
+   * adds that trust (see the README).
    */
-  readonly adminRoleArn: string;
+  readonly adminRole: iam.IRole;
 
   /**
    * What deleting the resource (or replacing it) does to the FinSpace user:
@@ -90,18 +102,19 @@ export class FinspaceUser extends Construct {
       firstName: props.firstName,
       lastName: props.lastName,
       apiAccess: props.apiAccess,
-      apiAccessPrincipalArn: props.apiAccessPrincipalArn,
-      adminRoleArn: props.adminRoleArn,
+      apiAccessPrincipalArn: props.apiAccessPrincipal?.roleArn,
+      adminRoleArn: props.adminRole.roleArn,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     };
     // Tokens are checked again by the handler once CloudFormation resolves them.
     const violations = validateDeclaration(declaration, (value) => Token.isUnresolved(value));
     if (violations.length > 0) {
-      throw new Error(`FinspaceUser ${this.node.path}: ${formatViolations(violations)}`);
+      const named = violations.map((v) => ({ ...v, field: PROP_OF_FIELD[v.field] ?? v.field }));
+      throw new Error(`FinspaceUser ${this.node.path}: ${formatViolations(named)}`);
     }
 
     const provider = FinspaceUserProvider.of(this);
-    provider.grantAssumeRole(props.adminRoleArn);
+    provider.grantAssumeRole(props.adminRole);
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,

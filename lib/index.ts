@@ -1,2 +1,2 @@
 export { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from './finspace-user';
-export { FinspaceUserProvider } from './finspace-user-provider';
+export { FinspaceUserProvider, type IFinspaceUserProvider } from './finspace-user-provider';

@@ -1,6 +1,6 @@
 // What a person reads while `npm start` runs: a line per resource event, a
 // spinner while events are in flight, and the users before and after.
-import type { GetUserOutput } from '../lambda/finspace-client';
+import type { GetUserOutput } from '../finspace/client';
 import type { ResourceEvent } from './stack-deployment';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

@@ -2,7 +2,7 @@
 // sends exactly the Update and Delete events a real redeploy would.
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { HandlerFunction } from './cloud-assembly';
+import type { HandlerFunction } from '../cli/cloud-assembly';
 import { type DeployedStack, newStackId } from './stack-deployment';
 
 export type DeployState = Record<string, DeployedStack>;

@@ -3,8 +3,7 @@
 // hold it between runs (`.finspace-local/emulator.json`).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ApiAccess, UserType } from '../lambda/constraints';
-import { EXAMPLE_DEFAULTS } from '../bin/example-stack';
+import type { ApiAccess, UserType } from '../finspace/constraints';
 
 export type UserStatus = 'CREATING' | 'ENABLED' | 'DISABLED';
 
@@ -66,13 +65,14 @@ export const LOCAL_HANDLER_CREDENTIALS = {
   principalArn: 'arn:aws:iam::123456789012:role/FinspaceUserHandlerRole',
 } as const;
 
-const EPOCH_2026 = Date.UTC(2026, 0, 5, 9, 0, 0);
+/** When seeded users were created and enabled. */
+export const EPOCH_2026 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
-function seedUser(
+export function seedUser(
   userId: string,
   type: UserType,
-  firstName: string,
-  lastName: string,
+  firstName: string | undefined,
+  lastName: string | undefined,
   apiAccess: ApiAccess,
   apiAccessPrincipalArn?: string,
 ): UserRecord {
@@ -93,23 +93,13 @@ function seedUser(
   };
 }
 
-/** A demo environment as someone would have set it up by hand: an admin mapped to a role, and the example's users. */
-export function seedState(): EmulatorState {
-  const d = EXAMPLE_DEFAULTS;
-  const users = [
-    seedUser('u-platform-admin', 'SUPER_USER', 'Platform', 'Admin', 'ENABLED', d.adminRoleArn),
-    seedUser(d.analystUserId, 'APP_USER', 'Ada', 'Byron', 'DISABLED'),
-    seedUser(d.engineerUserId, 'APP_USER', 'Grace', 'Murray', 'DISABLED'),
-    seedUser(d.contractorUserId, 'APP_USER', 'Alan', 'Turing', 'ENABLED'),
-  ];
+/** An account with no environment yet: the handler's credentials exist, nothing else. */
+export function emptyState(): EmulatorState {
   return {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT,
-    environments: { [d.environmentId]: Object.fromEntries(users.map((u) => [u.userId, u])) },
-    roles: {
-      [d.adminRoleArn]: { trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn] },
-      [d.pipelineRoleArn]: { trusted: ['*'] },
-    },
+    environments: {},
+    roles: {},
     accessKeys: {
       [LOCAL_HANDLER_CREDENTIALS.accessKeyId]: {
         secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
@@ -121,8 +111,9 @@ export function seedState(): EmulatorState {
   };
 }
 
-export function loadState(file: string): EmulatorState {
-  if (!existsSync(file)) return seedState();
+/** The state kept in `file`, or `seed` (by default an empty account) when there is none yet. */
+export function loadState(file: string, seed: () => EmulatorState = emptyState): EmulatorState {
+  if (!existsSync(file)) return seed();
   return JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;
 }
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AccessKeyRecord, type EmulatorState, loadState, saveState, seedState } from './emulator-state';
+import { type AccessKeyRecord, type EmulatorState, emptyState, loadState, saveState } from './emulator-state';
 import { FaultInjector, type FaultOptions } from './faults';
 import { FinspaceService, type Input, validateInput, validateUserIdLabel } from './finspace-service';
 import { ServiceError } from './service-error';
@@ -17,8 +17,10 @@ export interface EmulatorOptions {
   readonly port?: number;
   /** @default 127.0.0.1 */
   readonly host?: string;
-  /** @default - loaded from `stateFile`, or the seeded demo environment */
+  /** @default - loaded from `stateFile`, or `seed` */
   readonly state?: EmulatorState;
+  /** The state to start from when there is no `state` nor a `stateFile` yet. @default - an empty account */
+  readonly seed?: () => EmulatorState;
   /** Where state is kept between runs; written after every change. @default - memory only */
   readonly stateFile?: string;
   readonly faults?: FaultOptions;
@@ -91,7 +93,8 @@ function scopeService(authorization: string | undefined): string | undefined {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now;
-  const state = options.state ?? (options.stateFile ? loadState(options.stateFile) : seedState());
+  const seed = options.seed ?? emptyState;
+  const state = options.state ?? (options.stateFile ? loadState(options.stateFile, seed) : seed());
   const finspace = new FinspaceService(state, now);
   const faults = new FaultInjector(options.faults, now);
   const calls: CallRecord[] = [];

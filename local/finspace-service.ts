@@ -3,7 +3,7 @@
 // members refused), the two-step credential model, idempotency tokens, and
 // user status and timestamps.
 import { createHash, randomBytes } from 'node:crypto';
-import { API_ACCESS_VALUES, checkString, STRING_SHAPES, type StringShape, USER_TYPES } from '../lambda/constraints';
+import { API_ACCESS_VALUES, checkString, STRING_SHAPES, type StringShape, USER_TYPES } from '../finspace/constraints';
 import type { AccessKeyRecord, EmulatorState, UserRecord } from './emulator-state';
 import { accessDenied, conflict, notFound, ServiceError, validation } from './service-error';
 

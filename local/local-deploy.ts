@@ -1,20 +1,20 @@
-// The local deploy: synthesize the app, then drive each stack's
+// The local deploy: read a synthesized app, then drive each stack's
 // Custom::FinspaceUser resources through CloudFormation's lifecycle with the
 // real bundled handler, against a local FinSpace endpoint.
-import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { GetUserOutput } from '../lambda/finspace-client';
+import type { GetUserOutput } from '../finspace/client';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
-import { readStacks } from './cloud-assembly';
+import { readStacks, type StackUsers } from '../cli/cloud-assembly';
 import type { UserRow } from './deploy-report';
 import { deployedStack, loadDeployState, preserveHandler, saveDeployState } from './deploy-state';
 import { type Emulator, startEmulator } from './emulator';
-import { LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
+import { type EmulatorState, LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 import type { FaultOptions } from './faults';
-import { localFinspaceReader, type ReadTarget } from './finspace-reader';
+import { localFinspaceReader, type ReadTarget } from '../cli/finspace-reader';
 import { LambdaHost } from './lambda-host';
-import { resolveProperties } from './resolve-properties';
+import { resolveProperties } from '../cli/resolve-properties';
+import { seedFromDeclarations } from './seed';
 import { type DeploymentResult, deployStack, type DesiredResource, type ResourceEvent } from './stack-deployment';
 
 export interface LocalDeployOptions {
@@ -22,14 +22,15 @@ export interface LocalDeployOptions {
   readonly projectDir?: string;
   /** Cloud assembly directory. @default <projectDir>/cdk.out */
   readonly cdkOut?: string;
-  /** Run `cdk synth` first. @default true */
-  readonly synth?: boolean;
-  /** Context for `cdk synth` (-c key=value). */
-  readonly context?: Record<string, string>;
   /** Where local state lives. @default <projectDir>/.finspace-local */
   readonly stateDir?: string;
   /** A running local endpoint to use (npm run emulator); otherwise one is started in this process. */
   readonly endpoint?: string;
+  /**
+   * The local FinSpace to start from when `stateDir` holds none yet.
+   * @default - seeded from the app's own declarations (local/seed.ts)
+   */
+  readonly seed?: () => EmulatorState;
   /** Faults for the in-process endpoint. */
   readonly faults?: FaultOptions;
   /** Events in flight at once, and warm handler instances. @default 4 */
@@ -60,23 +61,28 @@ export interface LocalDeployResult {
   readonly users: UserRow[];
 }
 
-export function synthesize(projectDir: string, cdkOut: string, context: Record<string, string>): void {
-  const cdk = join(projectDir, 'node_modules', '.bin', 'cdk');
-  const args = [
-    'synth',
-    '--quiet',
-    '--output',
-    cdkOut,
-    ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-  ];
-  const result = spawnSync(cdk, args, {
-    cwd: projectDir,
-    encoding: 'utf8',
-    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-  });
-  if (result.status !== 0) {
-    throw new Error(`cdk synth failed:\n${(result.stderr || result.stdout || String(result.error)).trim()}`);
+/** Each stack's Custom::FinspaceUser resources, their properties resolved as CloudFormation would here. */
+export function desiredResources(stacks: readonly StackUsers[]): Map<string, DesiredResource[]> {
+  const desiredByStack = new Map<string, DesiredResource[]>();
+  for (const stack of stacks) {
+    const serviceToken = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stack.stackName}-FinspaceUserProvider`;
+    const context = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, serviceToken, stackName: stack.stackName };
+    desiredByStack.set(
+      stack.stackName,
+      stack.users.map((u) => ({
+        logicalId: u.logicalId,
+        path: u.path,
+        properties: resolveProperties(u.properties, stack.template, context),
+      })),
+    );
   }
+  return desiredByStack;
+}
+
+/** The resolved properties of every user an assembly declares (none when there is no assembly). */
+export function declaredProperties(cdkOut: string): Record<string, unknown>[] {
+  if (!existsSync(join(cdkOut, 'manifest.json'))) return [];
+  return [...desiredResources(readStacks(cdkOut)).values()].flat().map((r) => r.properties);
 }
 
 /** The (environment, admin role) a declared user is read through. */
@@ -95,31 +101,19 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const progress = options.onProgress ?? (() => undefined);
   mkdirSync(stateDir, { recursive: true });
 
-  if (options.synth ?? true) {
-    progress('synthesizing the app');
-    synthesize(projectDir, cdkOut, options.context ?? {});
-  }
   const stacks = readStacks(cdkOut);
   // The declared resources, their properties resolved as CloudFormation would: once per stack, and before
   // anything starts, so that an unresolvable value fails the deploy with nothing to clean up.
-  const desiredByStack = new Map<string, DesiredResource[]>();
-  for (const stack of stacks) {
-    const serviceToken = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stack.stackName}-FinspaceUserProvider`;
-    const context = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, serviceToken };
-    desiredByStack.set(
-      stack.stackName,
-      stack.users.map((u) => ({
-        logicalId: u.logicalId,
-        path: u.path,
-        properties: resolveProperties(u.properties, stack.template, context),
-      })),
-    );
-  }
+  const desiredByStack = desiredResources(stacks);
 
   let emulator: Emulator | undefined;
   const endpoint =
     options.endpoint ??
-    (emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json'), faults: options.faults })).url;
+    (emulator = await startEmulator({
+      stateFile: join(stateDir, 'emulator.json'),
+      seed: options.seed ?? (() => seedFromDeclarations([...desiredByStack.values()].flat().map((r) => r.properties))),
+      faults: options.faults,
+    })).url;
   const stateFile = join(stateDir, 'deployments.json');
   const state = loadDeployState(stateFile);
   const reader = localFinspaceReader(endpoint);

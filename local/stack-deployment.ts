@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { RESOURCE_TYPE } from '../lambda/resource-properties';
 import type { LifecycleEvent, LifecycleResponse } from '../lambda/user-lifecycle';
-import type { HandlerFunction } from './cloud-assembly';
+import type { HandlerFunction } from '../cli/cloud-assembly';
 
 /** What the provider framework reports as the physical id of a Create that failed. */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';

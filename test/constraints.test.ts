@@ -1,4 +1,4 @@
-import { checkString, STRING_SHAPES, validateDeclaration, type PartialDeclaration } from '../lambda/constraints';
+import { checkString, STRING_SHAPES, validateDeclaration, type PartialDeclaration } from '../finspace/constraints';
 import { parseResourceProperties, PROPERTY_NAMES, toResourceProperties } from '../lambda/resource-properties';
 
 const VALID: PartialDeclaration = {

@@ -5,12 +5,13 @@ import { request } from 'node:http';
 import FinSpaceData from 'aws-sdk/clients/finspacedata';
 import STS from 'aws-sdk/clients/sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { AccessDeniedException, ConflictException, ValidationException } from '../lambda/finspace-errors';
+import { AccessDeniedException, ConflictException, ValidationException } from '../finspace/errors';
 import { awsOutbound, type Outbound } from '../lambda/outbound';
-import { FinspaceCredentialsCache } from '../lambda/finspace-credentials';
+import { FinspaceCredentialsCache } from '../finspace/credentials';
 import { credentialsFetcher, onEvent } from '../lambda/user-lifecycle';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
+import { demoState } from './support/demo-state';
 import { ADMIN_ROLE, createEvent, ENVIRONMENT } from './support/events';
 import { adminIamCredentials, clientFor, finspaceCredentials } from './support/emulator-session';
 
@@ -18,7 +19,7 @@ let emulator: Emulator;
 let clock = Date.now();
 beforeEach(async () => {
   clock = Date.now();
-  emulator = await startEmulator({ now: () => clock });
+  emulator = await startEmulator({ now: () => clock, seed: demoState });
 });
 afterEach(() => emulator.close());
 

@@ -45,7 +45,7 @@ test('reads its settings from context, with defaults', () => {
 
 test('an invalid context value fails synth naming the field', () => {
   expect(() => synthExample({ adminRoleArn: 'arn:aws:iam::12:role/x' })).toThrow(
-    /FinspaceUsers\/QuantAnalyst: adminRoleArn: must match the pattern/,
+    /FinspaceUsers\/QuantAnalyst: adminRole.roleArn: must match the pattern/,
   );
 });
 

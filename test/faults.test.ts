@@ -9,11 +9,12 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { FinspaceApiAccess, type FinspaceUserProps, FinspaceUserType } from '../lib';
 import { type Emulator, startEmulator } from '../local/emulator';
 import type { FaultOptions } from '../local/faults';
-import { readStacks } from '../local/cloud-assembly';
+import { readStacks } from '../cli/cloud-assembly';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { LambdaHost } from '../local/lambda-host';
 import { localDeploy, type LocalDeployOptions, type LocalDeployResult } from '../local/local-deploy';
-import { resolveProperties } from '../local/resolve-properties';
+import { resolveProperties } from '../cli/resolve-properties';
+import { demoState } from './support/demo-state';
 import { synthUsers } from './support/synth';
 import { createEvent, ENVIRONMENT } from './support/events';
 
@@ -43,7 +44,7 @@ let output: string[];
 beforeEach(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'finspace-faults-'));
   clock = Date.now();
-  emulator = await startEmulator({ now: () => clock });
+  emulator = await startEmulator({ now: () => clock, seed: demoState });
   output = [];
 });
 afterEach(async () => {
@@ -71,7 +72,6 @@ async function deploy(
   const result = await localDeploy({
     projectDir: workDir,
     cdkOut,
-    synth: false,
     endpoint: emulator.url,
     concurrency: 1,
     readUsers: false,

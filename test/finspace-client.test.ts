@@ -7,17 +7,18 @@ import {
   ResourceNotFoundException,
   ThrottlingException,
   ValidationException,
-} from '../lambda/finspace-errors';
-import { resolveFinspaceEndpoint } from '../lambda/finspace-endpoint';
-import { FinspaceDataClient } from '../lambda/finspace-client';
+} from '../finspace/errors';
+import { resolveFinspaceEndpoint } from '../finspace/endpoint';
+import { FinspaceDataClient } from '../finspace/client';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { verifySigV4 } from '../local/sigv4';
+import { demoState } from './support/demo-state';
 import { ENVIRONMENT } from './support/events';
 import { adminIamCredentials, clientFor, fastRetries, finspaceCredentials } from './support/emulator-session';
 
 let emulator: Emulator;
 beforeEach(async () => {
-  emulator = await startEmulator();
+  emulator = await startEmulator({ seed: demoState });
 });
 afterEach(() => emulator.close());
 

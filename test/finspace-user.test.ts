@@ -1,18 +1,19 @@
 import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../lib';
+import { FinspaceApiAccess, FinspaceUserType } from '../lib';
+import { declareUser, type UserSpec } from './support/roles';
 
 const ADMIN = 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin';
-const BASE: FinspaceUserProps = {
+const BASE: UserSpec = {
   environmentId: 'demoenvironment0000000001',
   userId: 'u-quant-analyst',
   type: FinspaceUserType.APP_USER,
   adminRoleArn: ADMIN,
 };
 
-function stackWith(...users: Partial<FinspaceUserProps>[]): Stack {
+function stackWith(...users: Partial<UserSpec>[]): Stack {
   const stack = new Stack(new App(), 'Test');
-  users.forEach((props, i) => new FinspaceUser(stack, `User${i}`, { ...BASE, ...props }));
+  users.forEach((props, i) => declareUser(stack, `User${i}`, { ...BASE, ...props }));
   return stack;
 }
 
@@ -70,7 +71,7 @@ describe('resources', () => {
 
   test('each stack gets its own provider', () => {
     const app = new App();
-    for (const name of ['One', 'Two']) new FinspaceUser(new Stack(app, name), 'User', BASE);
+    for (const name of ['One', 'Two']) declareUser(new Stack(app, name), 'User', BASE);
     const functions = (name: string) =>
       Object.keys(Template.fromStack(app.node.findChild(name) as Stack).findResources('AWS::Lambda::Function'));
     expect(functions('One')).toHaveLength(2);
@@ -96,7 +97,7 @@ describe('resources', () => {
 
   test('userId and environmentId are attributes of the resource', () => {
     const stack = new Stack(new App(), 'Test');
-    const user = new FinspaceUser(stack, 'User', BASE);
+    const user = declareUser(stack, 'User', BASE);
     expect(stack.resolve(user.userId)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^User/), 'UserId'] });
     expect(stack.resolve(user.environmentId)).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^User/), 'EnvironmentId'],
@@ -163,23 +164,23 @@ describe('least privilege', () => {
 describe('synth-time validation', () => {
   test.each([
     [{ firstName: 'A'.repeat(51) }, 'firstName: must be 1 to 50 characters long, is 51'],
-    [{ adminRoleArn: 'arn:aws:iam::1:role' }, 'adminRoleArn: must be 20 to 2048 characters long, is 19'],
-    [{ adminRoleArn: 'arn:aws:iam::123:role/Admin' }, 'adminRoleArn: must match the pattern'],
-    [{ adminRoleArn: 'arn:aws:iam::1234567890123:role/Admin' }, 'adminRoleArn: must match the pattern'],
+    [{ adminRoleArn: 'arn:aws:iam::1:role' }, 'adminRole.roleArn: must be 20 to 2048 characters long, is 19'],
+    [{ adminRoleArn: 'arn:aws:iam::123:role/Admin' }, 'adminRole.roleArn: must match the pattern'],
+    [{ adminRoleArn: 'arn:aws:iam::1234567890123:role/Admin' }, 'adminRole.roleArn: must match the pattern'],
     [
       { apiAccessPrincipalArn: 'not-an-arn-at-all-really', apiAccess: FinspaceApiAccess.ENABLED },
-      'apiAccessPrincipalArn: must match the pattern',
+      'apiAccessPrincipal.roleArn: must match the pattern',
     ],
     [{ userId: '' }, 'userId: must be 1 to 26 characters long, is 0'],
     [{ environmentId: 'e'.repeat(27) }, 'environmentId: must be 1 to 26 characters long, is 27'],
     [{ type: 'ROOT' as FinspaceUserType }, 'type: must be one of SUPER_USER, APP_USER (got "ROOT")'],
     [
       { apiAccess: FinspaceApiAccess.DISABLED, apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/P1' },
-      'apiAccessPrincipalArn: may only be set when apiAccess is ENABLED (apiAccess is DISABLED)',
+      'apiAccessPrincipal.roleArn: may only be set when apiAccess is ENABLED (apiAccess is DISABLED)',
     ],
     [{ removalPolicy: RemovalPolicy.SNAPSHOT }, 'removalPolicy: must be one of retain, destroy (got "snapshot")'],
   ])('%o fails naming the construct path and the field', (props, message) => {
-    expect(() => stackWith(props as Partial<FinspaceUserProps>)).toThrow(`FinspaceUser Test/User0: ${message}`);
+    expect(() => stackWith(props as Partial<UserSpec>)).toThrow(`FinspaceUser Test/User0: ${message}`);
   });
 
   test('a sensitive value is not echoed', () => {
@@ -190,7 +191,7 @@ describe('synth-time validation', () => {
     const stack = new Stack(new App(), 'Test');
     const userId = new CfnParameter(stack, 'UserIdParam').valueAsString;
     const role = new CfnParameter(stack, 'RoleParam').valueAsString;
-    new FinspaceUser(stack, 'User', {
+    declareUser(stack, 'User', {
       ...BASE,
       userId,
       adminRoleArn: role,

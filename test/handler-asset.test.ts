@@ -10,7 +10,8 @@ import { App } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
-import { readStacks } from '../local/cloud-assembly';
+import { readStacks } from '../cli/cloud-assembly';
+import { demoState } from './support/demo-state';
 import { createEvent, ENVIRONMENT, properties } from './support/events';
 
 function synth(): string {
@@ -46,7 +47,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 beforeEach(async () => {
-  emulator = await startEmulator();
+  emulator = await startEmulator({ seed: demoState });
 });
 afterEach(() => emulator.close());
 

@@ -4,21 +4,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../lib';
+import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import { type Emulator, startEmulator, WRITE_OPERATIONS } from '../local/emulator';
 import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
+import { demoState } from './support/demo-state';
 import { synthApp, synthUsers } from './support/synth';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
+import { declareUser, type UserSpec } from './support/roles';
 
 jest.setTimeout(60_000);
 
-type Declared = Record<string, Partial<FinspaceUserProps>>;
+type Declared = Record<string, Partial<UserSpec>>;
 
 let workDir: string;
 let emulator: Emulator;
 beforeEach(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'finspace-local-deploy-'));
-  emulator = await startEmulator();
+  emulator = await startEmulator({ seed: demoState });
 });
 afterEach(async () => {
   await emulator.close();
@@ -28,7 +30,7 @@ afterEach(async () => {
 /** Synthesizes a stack declaring `users` and deploys it like `npm start` would. */
 async function deploy(users: Declared, concurrency = 4): Promise<LocalDeployResult> {
   const cdkOut = synthUsers(workDir, users);
-  return localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url, concurrency });
+  return localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url, concurrency });
 }
 
 const user = (id: string) => emulator.state.environments[ENVIRONMENT][id];
@@ -38,13 +40,13 @@ const writes = () =>
     .map((c) => `${c.operation} ${c.userId}`);
 const requests = () => emulator.calls.length;
 
-const ANALYST: Partial<FinspaceUserProps> = {
+const ANALYST: Partial<UserSpec> = {
   userId: 'u-quant-analyst',
   firstName: 'Ada',
   lastName: 'Lovelace',
   apiAccess: FinspaceApiAccess.DISABLED,
 };
-const CONTRACTOR: Partial<FinspaceUserProps> = {
+const CONTRACTOR: Partial<UserSpec> = {
   userId: 'u-contractor',
   firstName: 'Alan',
   apiAccess: FinspaceApiAccess.DISABLED,
@@ -74,7 +76,7 @@ test('create, no-op, update of each field, replacement, delete with each removal
   expect(writes()).toHaveLength(writesBefore);
 
   // each field in turn: one Update event, one UpdateUser
-  const steps: [Partial<FinspaceUserProps>, Record<string, unknown>][] = [
+  const steps: [Partial<UserSpec>, Record<string, unknown>][] = [
     [{ type: FinspaceUserType.SUPER_USER }, { type: 'SUPER_USER' }],
     [{ firstName: 'Augusta' }, { firstName: 'Augusta' }],
     [{ lastName: 'King' }, { lastName: 'King' }],
@@ -169,7 +171,7 @@ test('a token that resolves to an invalid value fails at deploy naming the field
   const cdkOut = synthApp(workDir, (app) => {
     const stack = new Stack(app, 'Users');
     const firstName = new CfnParameter(stack, 'FirstName', { default: 'x'.repeat(51) }).valueAsString;
-    new FinspaceUser(stack, 'Analyst', {
+    declareUser(stack, 'Analyst', {
       environmentId: ENVIRONMENT,
       adminRoleArn: ADMIN_ROLE,
       userId: 'u-quant-analyst',
@@ -177,7 +179,7 @@ test('a token that resolves to an invalid value fails at deploy naming the field
       firstName,
     });
   });
-  const result = await localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url });
+  const result = await localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url });
   expect(result.ok).toBe(false);
   expect(result.stacks[0].reason).toBe(
     'Invalid FinspaceUser properties: firstName: must be 1 to 50 characters long, is 51',
@@ -190,7 +192,7 @@ test('the users table follows a user whose id is a parameter, resolved as CloudF
   const cdkOut = synthApp(workDir, (app) => {
     const stack = new Stack(app, 'Users');
     const userId = new CfnParameter(stack, 'AnalystId', { default: 'u-quant-analyst' }).valueAsString;
-    new FinspaceUser(stack, 'Analyst', {
+    declareUser(stack, 'Analyst', {
       environmentId: ENVIRONMENT,
       adminRoleArn: ADMIN_ROLE,
       userId,
@@ -198,7 +200,7 @@ test('the users table follows a user whose id is a parameter, resolved as CloudF
       lastName: 'Lovelace',
     });
   });
-  const result = await localDeploy({ projectDir: workDir, cdkOut, synth: false, endpoint: emulator.url });
+  const result = await localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url });
   expect(result.ok).toBe(true);
   expect(result.users).toEqual([
     expect.objectContaining({

@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
-import { FinspaceUser, FinspaceUserType } from '../lib';
+import { FinspaceUserType } from '../lib';
 import { startEmulator } from '../local/emulator';
+import { saveState } from '../local/emulator-state';
 import { localDeploy } from '../local/local-deploy';
-import { runPlan } from '../plan/cli';
+import { runPlan } from '../cli/plan/command';
 import { synthApp } from './support/synth';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { clientFor, finspaceCredentials } from './support/emulator-session';
+import { declareUser } from './support/roles';
+import { demoState } from './support/demo-state';
 
 jest.setTimeout(60_000);
 
@@ -22,6 +25,8 @@ let stateDir: string;
 beforeEach(() => {
   workDir = mkdtempSync(join(tmpdir(), 'finspace-plan-'));
   stateDir = join(workDir, '.finspace-local');
+  // FinSpace as the demo team set it up by hand (u-ghost is not there)
+  saveState(join(stateDir, 'emulator.json'), demoState());
 });
 afterEach(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -49,7 +54,7 @@ const example = () => synthApp(workDir, (app) => new FinspaceUsersStack(app, 'Fi
 
 test('after a deploy nothing would change (exit 0); after a hand edit, exactly that field (exit 2)', async () => {
   const cdkOut = example();
-  expect((await localDeploy({ projectDir: workDir, cdkOut, synth: false, readUsers: false })).ok).toBe(true);
+  expect((await localDeploy({ projectDir: workDir, cdkOut, readUsers: false })).ok).toBe(true);
 
   const clean = await plan(cdkOut);
   expect(clean.code).toBe(0);
@@ -82,7 +87,7 @@ test('after a deploy nothing would change (exit 0); after a hand edit, exactly t
   expect(md.output).not.toMatch(/Augusta|Ada\b/);
 
   // once deployed again, nothing would change
-  await localDeploy({ projectDir: workDir, cdkOut, synth: false, readUsers: false, stateDir });
+  await localDeploy({ projectDir: workDir, cdkOut, readUsers: false, stateDir });
   // (the deploy state says nothing changed in the template, so no event is sent: the drift stays, as with CloudFormation)
   expect((await plan(cdkOut)).code).toBe(2);
 });
@@ -91,14 +96,14 @@ test('a user FinSpace does not have, an admin role it does not map, a value know
   const cdkOut = synthApp(workDir, (app) => {
     const stack = new Stack(app, 'Odd');
     const common = { environmentId: ENVIRONMENT, type: FinspaceUserType.APP_USER };
-    new FinspaceUser(stack, 'Ghost', { ...common, adminRoleArn: ADMIN_ROLE, userId: 'u-ghost' });
-    new FinspaceUser(stack, 'Later', {
+    declareUser(stack, 'Ghost', { ...common, adminRoleArn: ADMIN_ROLE, userId: 'u-ghost' });
+    declareUser(stack, 'Later', {
       ...common,
       adminRoleArn: ADMIN_ROLE,
       userId: 'u-quant-analyst',
       firstName: new CfnParameter(stack, 'Name').valueAsString,
     });
-    new FinspaceUser(stack, 'Stranger', {
+    declareUser(stack, 'Stranger', {
       ...common,
       adminRoleArn: 'arn:aws:iam::123456789012:role/NotMapped',
       userId: 'u-contractor',
@@ -124,15 +129,18 @@ test('a user FinSpace does not have, an admin role it does not map, a value know
   expect(JSON.parse(withValue.output).users[1]).toMatchObject({ status: 'no-change' });
 });
 
-test('the bin entry users run with npx works from another directory', async () => {
+test.each([
+  ['finspace-user plan', 'main.js', ['plan']],
+  ['finspace-user-plan (the earlier name)', 'plan-alias.js', []],
+])('the compiled bin %s works from another directory', async (_name, file, command) => {
   const cdkOut = example();
-  await localDeploy({ projectDir: workDir, cdkOut, synth: false, readUsers: false });
+  await localDeploy({ projectDir: workDir, cdkOut, readUsers: false });
   const { execFile } = await import('node:child_process');
-  const bin = join(__dirname, '..', 'bin', 'finspace-user-plan.cjs');
+  const bin = join(__dirname, '..', 'dist', 'cli', file);
   const run = await new Promise<{ code: number; stdout: string }>((resolve) =>
     execFile(
       process.execPath,
-      [bin, '--local', '--no-synth', '--cdk-out', cdkOut, '--json'],
+      [bin, ...command, '--local', '--no-synth', '--cdk-out', cdkOut, '--json'],
       { cwd: workDir },
       (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
     ),

@@ -4,13 +4,13 @@
 import fc from 'fast-check';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { FinspaceUser, type FinspaceUserProps } from '../lib';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
-import { FinspaceCredentialsCache } from '../lambda/finspace-credentials';
+import { FinspaceCredentialsCache } from '../finspace/credentials';
 import { credentialsFetcher, onEvent } from '../lambda/user-lifecycle';
 import { declaration, FIELDS, type GeneratedDeclaration, invalidFields } from './support/arbitraries';
 import { createEvent } from './support/events';
 import { FakeOutbound } from './support/fake-outbound';
+import { declareUser, type UserSpec } from './support/roles';
 
 jest.setTimeout(120_000);
 
@@ -20,15 +20,15 @@ const REMOVAL: Record<string, RemovalPolicy> = {
   snapshot: RemovalPolicy.SNAPSHOT,
 };
 
-function propsOf(d: GeneratedDeclaration): FinspaceUserProps {
+function propsOf(d: GeneratedDeclaration): UserSpec {
   const removal = d.removalPolicy.value;
   return {
     environmentId: d.environmentId.value as string,
     userId: d.userId.value as string,
-    type: d.type.value as FinspaceUserProps['type'],
+    type: d.type.value as UserSpec['type'],
     firstName: d.firstName.value,
     lastName: d.lastName.value,
-    apiAccess: d.apiAccess.value as FinspaceUserProps['apiAccess'],
+    apiAccess: d.apiAccess.value as UserSpec['apiAccess'],
     apiAccessPrincipalArn: d.apiAccessPrincipalArn.value,
     adminRoleArn: d.adminRoleArn.value as string,
     // an unknown policy string passes through as is, to be refused
@@ -38,7 +38,12 @@ function propsOf(d: GeneratedDeclaration): FinspaceUserProps {
 
 /** The field names an error message names, as `field:`. */
 function namedFields(message: string): Set<string> {
-  return new Set(FIELDS.filter((f) => message.includes(`${f}:`)));
+  // the construct names the role props as the user wrote them
+  const named: Record<string, string> = {
+    adminRoleArn: 'adminRole.roleArn',
+    apiAccessPrincipalArn: 'apiAccessPrincipal.roleArn',
+  };
+  return new Set(FIELDS.filter((f) => message.includes(`${named[f] ?? f}:`)));
 }
 
 test('the construct: valid declarations synthesize, invalid ones name exactly the offending fields', () => {
@@ -52,7 +57,7 @@ test('the construct: valid declarations synthesize, invalid ones name exactly th
       const id = `User${accepted + refused}`;
       let error: unknown;
       try {
-        new FinspaceUser(stack, id, propsOf(d));
+        declareUser(stack, id, propsOf(d));
       } catch (e) {
         error = e;
       }

@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { FinspaceUser, FinspaceUserType } from '../lib';
+import { FinspaceUserType } from '../lib';
 import { startEmulator } from '../local/emulator';
-import { seedState, type UserRecord } from '../local/emulator-state';
+import type { UserRecord } from '../local/emulator-state';
+import { demoState } from './support/demo-state';
 import { localDeploy } from '../local/local-deploy';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
+import { declareUser } from './support/roles';
 
 jest.setTimeout(120_000);
 
@@ -20,7 +22,7 @@ function stackOf(count: number, outdir?: string): { app: App; stack: Stack } {
   const app = new App({ outdir, analyticsReporting: true, context: { 'aws:cdk:enable-path-metadata': true } });
   const stack = new Stack(app, 'Fleet');
   for (let i = 0; i < count; i++) {
-    new FinspaceUser(stack, `User${i}`, {
+    declareUser(stack, `User${i}`, {
       environmentId: ENVIRONMENT,
       adminRoleArn: ADMIN_ROLE,
       userId: userId(i),
@@ -50,7 +52,7 @@ test('CloudFormation’s 500 resources bind at 491 users per stack', () => {
 
 test('300 users deploy to the local endpoint throttled at 100 requests per second, every one as declared', async () => {
   const workDir = mkdtempSync(join(tmpdir(), 'finspace-scale-'));
-  const state = seedState();
+  const state = demoState();
   const users = state.environments[ENVIRONMENT];
   for (let i = 0; i < 300; i++) {
     const record: UserRecord = { ...users['u-quant-analyst'], userId: userId(i), firstName: 'Old', lastName: 'Name' };
@@ -63,7 +65,6 @@ test('300 users deploy to the local endpoint throttled at 100 requests per secon
     const result = await localDeploy({
       projectDir: workDir,
       cdkOut,
-      synth: false,
       endpoint: emulator.url,
       concurrency: 10,
       readUsers: false,

@@ -5,9 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
-import { FinspaceUser, FinspaceUserType } from '../lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { FinspaceApiAccess, FinspaceUser, FinspaceUserType } from '../lib';
 import { synthApp } from './support/synth';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
+import { declareUser } from './support/roles';
+import { demoState } from './support/demo-state';
+import { saveState } from '../local/emulator-state';
 
 jest.setTimeout(60_000);
 
@@ -20,7 +24,16 @@ afterEach(() => rmSync(workDir, { recursive: true, force: true }));
 
 function start(cdkOut: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
-  const argv = ['local/start.ts', '--no-synth', '--cdk-out', cdkOut, '--state-dir', join(workDir, 'state'), ...args];
+  const argv = [
+    'cli/main.ts',
+    'local',
+    '--no-synth',
+    '--cdk-out',
+    cdkOut,
+    '--state-dir',
+    join(workDir, 'state'),
+    ...args,
+  ];
   return new Promise((resolve) => {
     execFile(tsx, argv, { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
@@ -33,8 +46,9 @@ test('deploys the example, prints events and the users, then a second run sends 
   const first = await start(cdkOut);
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/FinspaceUsers\/QuantAnalyst\s+CREATE_COMPLETE/);
-  expect(first.stdout).toMatch(/u-quant-analyst\s+before\s+APP_USER\s+Ada Byron/);
-  expect(first.stdout).toMatch(/after\s+APP_USER\s+Ada Lovelace \*/);
+  // seeded from the app's declarations: the engineer existed as an app user without API access
+  expect(first.stdout).toMatch(/u-data-engineer\s+before\s+APP_USER\s+Grace Hopper\s+DISABLED/);
+  expect(first.stdout).toMatch(/after\s+SUPER_USER \*\s+Grace Hopper\s+ENABLED \*\s+\S+role\/DataPipeline \*/);
   expect(first.stdout).not.toMatch(/secret|AKIA|ASIA|FSIA/i);
 
   const second = await start(cdkOut, '--json');
@@ -52,16 +66,49 @@ test('deploys the example, prints events and the users, then a second run sends 
 test('a failed deploy exits non-zero with the reason', async () => {
   const cdkOut = synthApp(workDir, (app) => {
     const stack = new Stack(app, 'Broken');
-    new FinspaceUser(stack, 'Ghost', {
+    declareUser(stack, 'Ghost', {
       environmentId: ENVIRONMENT,
       adminRoleArn: ADMIN_ROLE,
       userId: 'u-ghost',
       type: FinspaceUserType.APP_USER,
     });
   });
-  const run = await start(cdkOut);
+  // FinSpace as a team set it up by hand, without u-ghost
+  const seed = join(workDir, 'seed.json');
+  saveState(seed, demoState());
+  const run = await start(cdkOut, '--seed', seed);
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/Broken\/Ghost\s+CREATE_FAILED/);
   expect(run.stdout).toContain('reason: UpdateUser u-ghost: ResourceNotFoundException: User u-ghost does not exist');
   expect(run.stdout).toContain('ROLLBACK_COMPLETE');
+});
+
+test("a user's own app: its own environment, an admin role declared beside the users, no setup", async () => {
+  const cdkOut = synthApp(workDir, (app) => {
+    const stack = new Stack(app, 'TeamUsers');
+    const admin = new iam.Role(stack, 'FinspaceAdmin', { assumedBy: new iam.AccountRootPrincipal() });
+    new FinspaceUser(stack, 'Quant', {
+      environmentId: 'teamenvironment01',
+      userId: 'u-team-quant',
+      type: FinspaceUserType.SUPER_USER,
+      apiAccess: FinspaceApiAccess.ENABLED,
+      apiAccessPrincipal: admin,
+      adminRole: admin,
+    });
+    new FinspaceUser(stack, 'Analyst', {
+      environmentId: 'teamenvironment01',
+      userId: 'u-team-analyst',
+      type: FinspaceUserType.APP_USER,
+      adminRole: admin,
+    });
+  });
+  const run = await start(cdkOut);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/TeamUsers\/Quant\s+CREATE_COMPLETE/);
+  expect(run.stdout).toMatch(/TeamUsers\/Analyst\s+CREATE_COMPLETE/);
+  // the quant maps the admin role: seeded as the superuser it is, so nothing changes for it
+  expect(run.stdout).toMatch(/u-team-quant\s+before\s+SUPER_USER.*role\/TeamUsers-FinspaceAdmin/);
+  const again = await start(cdkOut, '--json');
+  expect(JSON.parse(again.stdout).stacks).toEqual([{ stackName: 'TeamUsers', status: 'NO_CHANGES', events: [] }]);
 });

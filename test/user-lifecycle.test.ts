@@ -1,5 +1,5 @@
-import { FinspaceCredentialsCache } from '../lambda/finspace-credentials';
-import { ResourceNotFoundException } from '../lambda/finspace-errors';
+import { FinspaceCredentialsCache } from '../finspace/credentials';
+import { ResourceNotFoundException } from '../finspace/errors';
 import {
   clientTokenFor,
   credentialsFetcher,

@@ -1,7 +1,7 @@
 // Helpers to talk to the local FinSpace endpoint as the admin role would.
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { FinspaceDataClient } from '../../lambda/finspace-client';
+import { FinspaceDataClient } from '../../finspace/client';
 import type { Emulator } from '../../local/emulator';
 import type { AccessKeyRecord } from '../../local/emulator-state';
 import { ADMIN_ROLE, ENVIRONMENT } from './events';

@@ -2,8 +2,9 @@
 // (with construct paths in the metadata), each into a directory of its own.
 import { join } from 'node:path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
-import { FinspaceUser, type FinspaceUserProps, FinspaceUserType } from '../../lib';
+import { FinspaceUserType } from '../../lib';
 import { ADMIN_ROLE, ENVIRONMENT } from './events';
+import { declareUser, type UserSpec } from './roles';
 
 let count = 0;
 
@@ -17,11 +18,11 @@ export function synthApp(workDir: string, build: (app: App) => void): string {
 }
 
 /** A stack `Users` declaring `users` (demo environment, admin role and APP_USER unless given). */
-export function synthUsers(workDir: string, users: Record<string, Partial<FinspaceUserProps>>): string {
+export function synthUsers(workDir: string, users: Record<string, Partial<UserSpec>>): string {
   return synthApp(workDir, (app) => {
     const stack = new Stack(app, 'Users');
     for (const [id, props] of Object.entries(users)) {
-      new FinspaceUser(stack, id, {
+      declareUser(stack, id, {
         environmentId: ENVIRONMENT,
         adminRoleArn: ADMIN_ROLE,
         userId: 'u-quant-analyst',

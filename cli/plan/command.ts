@@ -1,25 +1,39 @@
-// `npm run plan` / `npx finspace-user-plan`: what `cdk deploy` would change in
+// `finspace-user plan` (and `npm run plan`): what `cdk deploy` would change in
 // live FinSpace, per user, before anyone approves it.
-//   --local            against the local endpoint's state (.finspace-local), as `npm start` left it
-//   --endpoint URL     against a running local endpoint (npm run emulator)
-//   (neither)          against AWS, with the caller's credentials and AWS_REGION; the caller must be
-//                      allowed to assume each user's admin role
-//   --markdown | --json   output for a pull-request comment | for tools (default: a terminal table)
-//   --show-names       show first and last names (masked by default)
-//   --no-synth, --cdk-out DIR, -c key=value, --parameter Name=Value
-// Exit code: 0 nothing would change, 2 something would (or might), 1 error.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readStacks } from '../local/cloud-assembly';
-import { type Emulator, startEmulator } from '../local/emulator';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from '../local/emulator-state';
-import { finspaceReader, localFinspaceReader } from '../local/finspace-reader';
-import { keyValues } from '../local/key-values';
-import { synthesize } from '../local/local-deploy';
+import { readStacks } from '../cloud-assembly';
+import { type Emulator, startEmulator } from '../../local/emulator';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/emulator-state';
+import { finspaceReader, localFinspaceReader } from '../finspace-reader';
+import { keyValues } from '../key-values';
+import { synthesize } from '../synth';
 import { json, markdown, terminalTable } from './plan-report';
 import { exitCodeOf, planUsers } from './user-plan';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+export const PLAN_HELP = `Usage: finspace-user plan [options]
+
+Synthesizes the CDK app in the current directory and compares each declared
+FinspaceUser with the live FinSpace user, field by field: what \`cdk deploy\`
+would change. Reads only; nothing is written to FinSpace.
+
+Where it reads from:
+  (default)             AWS, with your credentials (default chain) and AWS_REGION;
+                        you must be allowed to assume each user's admin role
+  --local               the local endpoint's state, as \`finspace-user local\` left it
+  --endpoint URL        a running \`finspace-user emulator\`
+
+Options:
+  --no-synth            use the existing cloud assembly
+  --cdk-out DIR         the cloud assembly (default: cdk.out)
+  -c, --context K=V     context for \`cdk synth\` (repeatable)
+  --parameter NAME=V    a stack parameter's value (repeatable)
+  --state-dir DIR       local state for --local (default: .finspace-local)
+  --markdown | --json   a Markdown table (pull-request comment) | JSON (tools)
+  --show-names          show first and last names (masked by default)
+  -h, --help            this text
+
+Exit code: 0 nothing would change, 2 something would (or might), 1 error.`;
 
 export async function runPlan(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const { values } = parseArgs({
@@ -35,8 +49,13 @@ export async function runPlan(argv: string[], out: NodeJS.WritableStream = proce
       'state-dir': { type: 'string' },
       context: { type: 'string', short: 'c', multiple: true },
       parameter: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    out.write(`${PLAN_HELP}\n`);
+    return 0;
+  }
   const projectDir = process.cwd();
   const cdkOut = resolve(projectDir, values['cdk-out'] ?? 'cdk.out');
   let emulator: Emulator | undefined;
@@ -55,6 +74,7 @@ export async function runPlan(argv: string[], out: NodeJS.WritableStream = proce
       region: local ? LOCAL_REGION : (process.env.AWS_REGION ?? ''),
       accountId: local ? LOCAL_ACCOUNT : process.env.CDK_DEFAULT_ACCOUNT,
       parameters: keyValues(values.parameter),
+      local,
     });
     const options = { showNames: values['show-names'] ?? false };
     const text = values.json
@@ -70,10 +90,4 @@ export async function runPlan(argv: string[], out: NodeJS.WritableStream = proce
   } finally {
     await emulator?.close();
   }
-}
-
-if (require.main === module) {
-  runPlan(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

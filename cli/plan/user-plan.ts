@@ -1,12 +1,12 @@
 // What a deploy would change in live FinSpace, user by user: the declared
 // values (from the synthesized template) against what GetUser reads now.
-import { FINSPACE_FIELDS, STRING_SHAPES } from '../lambda/constraints';
-import type { GetUserOutput } from '../lambda/finspace-client';
-import { PROPERTY_NAMES } from '../lambda/resource-properties';
-import { failure, LifecycleError } from '../lambda/user-lifecycle';
-import type { StackUsers } from '../local/cloud-assembly';
-import type { FinspaceReader } from '../local/finspace-reader';
-import { resolveProperties, UnresolvableError } from '../local/resolve-properties';
+import { FINSPACE_FIELDS, STRING_SHAPES } from '../../finspace/constraints';
+import type { GetUserOutput } from '../../finspace/client';
+import { PROPERTY_NAMES } from '../../lambda/resource-properties';
+import { failure, LifecycleError } from '../../lambda/user-lifecycle';
+import type { StackUsers } from '../cloud-assembly';
+import type { FinspaceReader } from '../finspace-reader';
+import { resolveProperties, UnresolvableError } from '../resolve-properties';
 
 /** A value CloudFormation only knows at deploy time (a parameter without default, an attribute). */
 export const DEPLOY_TIME: unique symbol = Symbol('resolved at deploy time');
@@ -43,6 +43,8 @@ export interface PlanContext {
   readonly region: string;
   readonly accountId?: string;
   readonly parameters?: Record<string, string>;
+  /** Against the local endpoint: roles of the template have the names the local deploy gave them. */
+  readonly local?: boolean;
 }
 
 /** Resolves each property on its own, so that one deploy-time value does not hide the others. */
@@ -57,6 +59,7 @@ function declaredProperties(
     try {
       const resolved = resolveProperties({ [property]: properties[property] }, stack.template, {
         ...context,
+        stackName: context.local ? stack.stackName : undefined,
         serviceToken: '',
       });
       declared[field] = String(resolved[property]);

@@ -1,7 +1,9 @@
 // Resolves the intrinsic functions a Custom::FinspaceUser's properties may
 // hold, the way CloudFormation would before sending the event: parameters
 // (their defaults, or values given), pseudo parameters, Fn::Join and Fn::Sub
-// without variables maps. The ServiceToken becomes the local function's ARN.
+// without variables maps, and the Arn (or Ref: name) of an IAM role declared
+// in the same template (an admin role defined beside its users). The
+// ServiceToken becomes the local function's ARN.
 import type { Template } from './cloud-assembly';
 
 export interface ResolveContext {
@@ -10,15 +12,38 @@ export interface ResolveContext {
   readonly accountId?: string;
   readonly parameters?: Record<string, string>;
   readonly serviceToken: string;
+  /**
+   * The stack whose roles without a RoleName are named `<stack>-<logicalId>`, as the local deploy names them.
+   * @default - unknown (AWS adds a random suffix): such a role's ARN is unresolvable
+   */
+  readonly stackName?: string;
 }
 
 export class UnresolvableError extends Error {}
+
+/**
+ * The name CloudFormation gives a role: its RoleName, or one generated from
+ * the stack and logical id (deterministic here; random-suffixed in AWS).
+ */
+function roleNameOf(logicalId: string, properties: Record<string, unknown>, stackName?: string): string | undefined {
+  if (typeof properties.RoleName === 'string') return properties.RoleName;
+  return stackName === undefined ? undefined : `${stackName}-${logicalId}`.slice(0, 64);
+}
 
 export function resolveProperties(
   properties: Record<string, unknown>,
   template: Template & { Parameters?: Record<string, { Default?: unknown }> },
   context: ResolveContext,
 ): Record<string, unknown> {
+  const role = (logicalId: string) => {
+    const resource = template.Resources?.[logicalId];
+    if (resource?.Type !== 'AWS::IAM::Role' || context.accountId === undefined) return undefined;
+    const props = resource.Properties ?? {};
+    const path = typeof props.Path === 'string' ? props.Path : '/';
+    const name = roleNameOf(logicalId, props, context.stackName);
+    if (name === undefined) return undefined;
+    return { name, arn: `arn:aws:iam::${context.accountId}:role${path}${name}` };
+  };
   const pseudo: Record<string, string> = {
     'AWS::Region': context.region,
     'AWS::Partition': 'aws',
@@ -27,6 +52,8 @@ export function resolveProperties(
   };
   const ref = (name: string): string => {
     if (name in pseudo) return pseudo[name];
+    const declaredRole = role(name);
+    if (declaredRole) return declaredRole.name;
     const given = context.parameters?.[name];
     if (given !== undefined) return given;
     const fallback = template.Parameters?.[name]?.Default;
@@ -46,6 +73,11 @@ export function resolveProperties(
       }
       if (fn === 'Fn::Sub' && typeof arg === 'string')
         return arg.replace(/\$\{([^}]+)\}/g, (_, name: string) => ref(name));
+      if (fn === 'Fn::GetAtt') {
+        const [logicalId, attribute] = (typeof arg === 'string' ? arg.split('.') : arg) as [string, string];
+        const declaredRole = attribute === 'Arn' ? role(logicalId) : undefined;
+        if (declaredRole) return declaredRole.arn;
+      }
       if (fn.startsWith('Fn::')) throw new UnresolvableError(`cannot resolve ${fn} locally`);
     }
     return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));

@@ -2,12 +2,12 @@
 // that may assume the admin role, through the two-step credentials. Used by
 // the local deploy's report and by the plan, against the local endpoint or AWS.
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { FinspaceCredentialsCache } from '../lambda/finspace-credentials';
-import { FinspaceDataClient, type GetUserOutput } from '../lambda/finspace-client';
-import { resolveFinspaceEndpoint } from '../lambda/finspace-endpoint';
+import { FinspaceCredentialsCache } from '../finspace/credentials';
+import { FinspaceDataClient, type GetUserOutput } from '../finspace/client';
+import { resolveFinspaceEndpoint } from '../finspace/endpoint';
 import { awsOutbound, maxAttemptsFrom } from '../lambda/outbound';
 import { credentialsFetcher } from '../lambda/user-lifecycle';
-import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
+import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state';
 
 export interface ReadTarget {
   readonly environmentId: string;

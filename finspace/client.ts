@@ -16,8 +16,8 @@ import type {
   SdkError,
 } from '@smithy/types';
 import type { ApiAccess, UserType } from './constraints';
-import { errorFromResponse } from './finspace-errors';
-import { resolveFinspaceEndpoint } from './finspace-endpoint';
+import { errorFromResponse } from './errors';
+import { resolveFinspaceEndpoint } from './endpoint';
 
 /** SigV4 signing name of the FinSpace Data API. */
 export const SIGNING_NAME = 'finspace-api';

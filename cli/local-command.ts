@@ -1,0 +1,117 @@
+// `finspace-user local` (and `npm start` in this repository): deploy an app's
+// FinspaceUser resources to a local FinSpace endpoint, through the handler
+// bundled in its cloud assembly, the way `cdk deploy` would against AWS.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { eventLine, Spinner, usersTable } from '../local/deploy-report';
+import type { EmulatorState } from '../local/emulator-state';
+import { localDeploy } from '../local/local-deploy';
+import { keyValues } from './key-values';
+import { synthesize } from './synth';
+
+export const LOCAL_HELP = `Usage: finspace-user local [options]
+
+Synthesizes the CDK app in the current directory, starts a local FinSpace Data API
+and STS endpoint on 127.0.0.1, and drives the app's Custom::FinspaceUser resources
+through CloudFormation's lifecycle (create, update, delete, rollback) with the
+handler bundled in cdk.out. Nothing leaves this machine; no AWS account is needed.
+
+The first run seeds the local FinSpace from the app's own declarations: each
+environment exists, each declared user exists as an app user without API access,
+and each admin role is mapped to a superuser. State is kept in .finspace-local/.
+
+Options:
+  --no-synth            use the existing cloud assembly instead of running \`cdk synth\`
+  --cdk-out DIR         the cloud assembly (default: cdk.out)
+  -c, --context K=V     context for \`cdk synth\` (repeatable)
+  --state-dir DIR       local state (default: .finspace-local)
+  --seed FILE           start a new state directory from FILE (the format of
+                        .finspace-local/emulator.json) instead of the declarations
+  --reset               forget the local state first (FinSpace and deployed stacks)
+  --endpoint URL        use a running \`finspace-user emulator\` instead of an in-process one
+  --concurrency N       resource events in flight at once (default: 4)
+  --json                the result as JSON on stdout
+  -h, --help            this text
+
+Exit code: 0 deployed (or nothing to change), 1 the deploy failed or an error.`;
+
+export async function runLocal(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      'no-synth': { type: 'boolean', default: false },
+      endpoint: { type: 'string' },
+      concurrency: { type: 'string', default: '4' },
+      context: { type: 'string', short: 'c', multiple: true, default: [] },
+      'cdk-out': { type: 'string' },
+      'state-dir': { type: 'string' },
+      seed: { type: 'string' },
+      reset: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    out.write(`${LOCAL_HELP}\n`);
+    return 0;
+  }
+  const projectDir = process.cwd();
+  const cdkOut = resolve(projectDir, values['cdk-out'] ?? 'cdk.out');
+  const stateDir = resolve(projectDir, values['state-dir'] ?? '.finspace-local');
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error('--concurrency must be a whole number of 1 or more');
+  const seed = values.seed === undefined ? undefined : readSeed(resolve(projectDir, values.seed));
+  if (values.reset) rmSync(stateDir, { recursive: true, force: true });
+
+  const spinner = new Spinner(process.stderr, out);
+  const human = !values.json;
+  try {
+    if (!values['no-synth']) {
+      spinner.update('synthesizing the app');
+      synthesize(projectDir, cdkOut, keyValues(values.context));
+    }
+    const result = await localDeploy({
+      projectDir,
+      cdkOut,
+      stateDir,
+      seed,
+      endpoint: values.endpoint,
+      concurrency,
+      onProgress: (text) => spinner.update(text),
+      onEvent: (event) => {
+        if (human && event.status !== 'IN_PROGRESS') spinner.print(eventLine(event));
+      },
+    });
+    spinner.stop();
+    if (values.json) {
+      out.write(`${JSON.stringify(result, null, 2)}\n`);
+      return result.ok ? 0 : 1;
+    }
+    for (const stack of result.stacks) {
+      const summary = stack.status === 'NO_CHANGES' ? 'no changes: nothing sent to FinSpace' : stack.status;
+      out.write(`\n${stack.stackName}: ${summary}${stack.reason ? `\n  reason: ${stack.reason}` : ''}\n`);
+    }
+    if (result.stacks.length === 0) out.write('\nNo FinspaceUser resources to deploy.\n');
+    if (result.users.length > 0)
+      out.write(`\nFinSpace users at ${result.endpoint} (* changed):\n\n${usersTable(result.users)}\n`);
+    out.write(
+      `\n${result.ok ? 'Deployed.' : 'Deploy failed: FinSpace is back to the last deployed declaration.'} ` +
+        'Change your app and run this again; --reset starts over.\n',
+    );
+    return result.ok ? 0 : 1;
+  } finally {
+    spinner.stop();
+  }
+}
+
+/** A seed file: the emulator's state format, checked for the parts a deploy needs. */
+function readSeed(file: string): () => EmulatorState {
+  if (!existsSync(file)) throw new Error(`--seed ${file}: no such file`);
+  const state = JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;
+  for (const key of ['environments', 'roles', 'accessKeys'] as const) {
+    if (typeof state[key] !== 'object' || state[key] === null) throw new Error(`--seed ${file}: "${key}" is missing`);
+  }
+  return () => structuredClone(state);
+}

@@ -1,0 +1,126 @@
+// The package as users install it: what it ships, that the shipped handler
+// is today's, that two copies of the library share a stack, and that shipped
+// code never reaches into a development folder.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { buildHandler } from '../scripts/build-handler';
+
+const root = join(__dirname, '..');
+const dist = join(root, 'dist');
+
+test('the shipped handler is built from the sources as they are now (rebuilding gives the same bytes)', () => {
+  const fresh = mkdtempSync(join(tmpdir(), 'finspace-handler-'));
+  try {
+    buildHandler(fresh);
+    for (const file of ['index.js', 'outbound.js']) {
+      const shipped = readFileSync(join(dist, 'handler', file));
+      const rebuilt = readFileSync(join(fresh, file));
+      // stale: `npm run build` bundles it again
+      expect(shipped.equals(rebuilt)).toBe(true);
+    }
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
+});
+
+test('the tarball holds the compiled library, the prebuilt handler, the CLI, README and LICENSE, and nothing else', () => {
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+  ) as { files: { path: string }[] }[];
+  const files = pack.files.map((f) => f.path).sort();
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/lib/index.js',
+      'dist/lib/index.d.ts',
+      'dist/handler/index.js',
+      'dist/handler/outbound.js',
+      'dist/cli/main.js',
+      'dist/cli/plan-alias.js',
+      'dist/local/lambda-host-child.cjs',
+    ]),
+  );
+  const unexpected = files.filter(
+    (f) => !['LICENSE', 'README.md', 'package.json'].includes(f) && !/^dist\/.+\.(js|cjs|d\.ts)$/.test(f),
+  );
+  expect(unexpected).toEqual([]);
+  // no test, bench, example app or script was compiled into it
+  expect(files.filter((f) => /^dist\/(test|bench|bin|scripts)\//.test(f))).toEqual([]);
+});
+
+test('package.json: compiled entry points, peer dependencies, no build tool at run time', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  expect(pkg.main).toBe('dist/lib/index.js');
+  expect(pkg.types).toBe('dist/lib/index.d.ts');
+  expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
+  for (const tool of ['aws-cdk-lib', 'constructs', 'esbuild', 'tsx', 'typescript'])
+    expect(pkg.dependencies[tool]).toBeUndefined();
+  for (const bin of Object.values(pkg.bin) as string[])
+    expect(readFileSync(join(root, bin), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+});
+
+test('two copies of the library in one stack share one provider', () => {
+  // a second copy, as npm nests one under another library; it resolves aws-cdk-lib from this project
+  const nested = join(root, 'node_modules', '.finspace-user-copy-test', 'node_modules', 'finspace-user');
+  rmSync(dirname(dirname(nested)), { recursive: true, force: true });
+  cpSync(dist, join(nested, 'dist'), { recursive: true });
+  writeFileSync(join(nested, 'package.json'), JSON.stringify({ name: 'finspace-user', main: 'dist/lib/index.js' }));
+  try {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const ours = require(join(dist, 'lib')) as typeof import('../lib');
+    const theirs = require(join(nested, 'dist', 'lib')) as typeof import('../lib');
+    expect(theirs.FinspaceUser).not.toBe(ours.FinspaceUser);
+    const stack = new Stack(new App(), 'Shared');
+    const adminRole = iam.Role.fromRoleArn(stack, 'Admin', 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin');
+    const common = { environmentId: 'env1', type: ours.FinspaceUserType.APP_USER, adminRole };
+    new ours.FinspaceUser(stack, 'Mine', { ...common, userId: 'u-mine' });
+    new theirs.FinspaceUser(stack, 'Theirs', { ...common, userId: 'u-theirs' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::FinspaceUser', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 2); // one handler, one provider framework function
+  } finally {
+    rmSync(dirname(dirname(nested)), { recursive: true, force: true });
+  }
+});
+
+/** Every relative import of every TypeScript file under `dir`, resolved to a path under the project. */
+function importsUnder(dir: string): { from: string; to: string }[] {
+  const found: { from: string; to: string }[] = [];
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !/\.(ts|cjs)$/.test(entry.name)) continue;
+    const file = join(entry.parentPath, entry.name);
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/(?:from|import\(|require\()\s*'(\.{1,2}\/[^']+)'/g)) {
+      found.push({ from: relative(root, file), to: relative(root, resolve(dirname(file), m[1])) });
+    }
+  }
+  return found;
+}
+
+test('shipped code never imports the example app, the tests, the bench or the build scripts', () => {
+  const shipped = ['lib', 'lambda', 'finspace', 'cli', 'local'];
+  const imports = shipped.flatMap(importsUnder);
+  expect(imports.length).toBeGreaterThan(50);
+  expect(imports.filter((i) => !shipped.includes(i.to.split('/')[0]))).toEqual([]);
+});
+
+test('runtime code (handler, FinSpace client) never imports the CDK or the construct', () => {
+  for (const dir of ['lambda', 'finspace']) {
+    for (const entry of readdirSync(join(root, dir))) {
+      const source = readFileSync(join(root, dir, entry), 'utf8');
+      expect({ file: `${dir}/${entry}`, cdk: /from '(aws-cdk-lib|constructs)/.test(source) }).toEqual({
+        file: `${dir}/${entry}`,
+        cdk: false,
+      });
+    }
+  }
+  expect(importsUnder('lambda').filter((i) => !/^(lambda|finspace)\//.test(i.to))).toEqual([]);
+  expect(importsUnder('finspace').filter((i) => !i.to.startsWith('finspace/'))).toEqual([]);
+});
