@@ -128,13 +128,18 @@ export class LambdaHost {
     };
     const onExit = (code: number | null) =>
       finish({ error: new Error(`the handler process exited (code ${code})`) }, false);
-    const timer = setTimeout(() => {
-      finish({ error: new Error(`Task timed out after ${this.options.timeoutSeconds} seconds`) }, false);
-    }, timeoutMs);
+    // As in Lambda, the timeout counts from the invocation, not from the instance's init: a cold start
+    // on a busy machine must not eat the handler's budget (its deadline is the same instant).
+    let timer: NodeJS.Timeout | undefined;
     instance.child.on('message', onMessage);
     instance.child.once('exit', onExit);
     instance.ready.then(
-      () => instance.child.send({ id, event: pending.event, deadline: Date.now() + timeoutMs }),
+      () => {
+        timer = setTimeout(() => {
+          finish({ error: new Error(`Task timed out after ${this.options.timeoutSeconds} seconds`) }, false);
+        }, timeoutMs);
+        instance.child.send({ id, event: pending.event, deadline: Date.now() + timeoutMs });
+      },
       (error: Error) => finish({ error }, false),
     );
   }
