@@ -2,7 +2,7 @@
 // is today's, that two copies of the library share a stack, and that shipped
 // code never reaches into a development folder.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -123,4 +123,58 @@ test('runtime code (handler, FinSpace client) never imports the CDK or the const
   }
   expect(importsUnder('lambda').filter((i) => !/^(lambda|finspace)\//.test(i.to))).toEqual([]);
   expect(importsUnder('finspace').filter((i) => !i.to.startsWith('finspace/'))).toEqual([]);
+});
+
+test('the declarations type-check in an app with a stricter tsconfig (library checks on, exact optional types, erasable syntax only)', () => {
+  const app = mkdtempSync(join(tmpdir(), 'finspace-strict-'));
+  try {
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(root, join(app, 'node_modules', 'finspace-user'));
+    for (const dep of ['aws-cdk-lib', 'constructs', '@types'])
+      symlinkSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep));
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          erasableSyntaxOnly: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: false,
+          noEmit: true,
+          types: ['node'],
+        },
+        files: ['app.ts'],
+      }),
+    );
+    writeFileSync(
+      join(app, 'app.ts'),
+      [
+        "import { App, Stack } from 'aws-cdk-lib';",
+        "import * as iam from 'aws-cdk-lib/aws-iam';",
+        "import { FinspaceApiAccess, FinspaceUser, FinspaceUserProvider, FinspaceUserType } from 'finspace-user';",
+        "const stack = new Stack(new App(), 'S');",
+        "const adminRole = iam.Role.fromRoleArn(stack, 'A', 'arn:aws:iam::123456789012:role/Admin');",
+        "const user = new FinspaceUser(stack, 'U', { environmentId: 'e', userId: 'u', type: FinspaceUserType.APP_USER, adminRole, apiAccess: FinspaceApiAccess.DISABLED });",
+        'export const ids: string[] = [user.userId, FinspaceUserProvider.of(stack).handlerRole.roleArn];',
+        '',
+      ].join('\n'),
+    );
+    let output = '';
+    try {
+      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', app], { encoding: 'utf8' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error);
+    }
+    // aws-cdk-lib's own declarations do not pass these flags; ours and the app's must
+    const ours = output
+      .split('\n')
+      .filter((line) => /error TS/.test(line) && !/node_modules\/(aws-cdk-lib|constructs)\//.test(line));
+    expect(ours).toEqual([]);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
