@@ -6,9 +6,23 @@
 // stays as it is. Quotes as Prettier picks them: single, unless the value has
 // more single quotes than double ones (O'Brien).
 
-/** Characters written as `\uXXXX` even though a literal could hold them. */
-const INVISIBLE =
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/;
+/** Code points written as `\uXXXX` even though a literal could hold them: controls, invisible and bidirectional marks. */
+const INVISIBLE: readonly (readonly [number, number])[] = [
+  [0x0000, 0x001f],
+  [0x007f, 0x009f],
+  [0x00ad, 0x00ad],
+  [0x061c, 0x061c],
+  [0x180e, 0x180e],
+  [0x200b, 0x200f],
+  [0x2028, 0x202e],
+  [0x2060, 0x206f],
+  [0xd800, 0xdfff], // a lone surrogate (a pair arrives as one astral code point)
+  [0xfeff, 0xfeff],
+  [0xfff9, 0xfffb],
+];
+
+export const isInvisible = (codePoint: number) =>
+  INVISIBLE.some(([low, high]) => codePoint >= low && codePoint <= high);
 
 const SHORT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -25,8 +39,7 @@ export function tsString(value: string): string {
   for (const ch of value) {
     const short = ch === quote ? `\\${quote}` : SHORT_ESCAPES[ch];
     if (short !== undefined) body += short;
-    else if (ch.length === 1 && (INVISIBLE.test(ch) || (ch >= '\ud800' && ch <= '\udfff')))
-      body += hex4(ch.charCodeAt(0));
+    else if (ch.length === 1 && isInvisible(ch.charCodeAt(0))) body += hex4(ch.charCodeAt(0));
     else body += ch;
   }
   return `${quote}${body}${quote}`;
