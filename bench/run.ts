@@ -17,6 +17,7 @@ import { localDeploy } from '../local/local-deploy';
 import { resolveProperties } from '../cli/resolve-properties';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
 import { declareUser } from '../test/support/roles';
+import { benchImport } from './import';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -391,6 +392,8 @@ async function main(): Promise<void> {
 
   await emulator.close();
   rmSync(work, { recursive: true, force: true });
+  say();
+  results.import = await importSection(say);
   writeFileSync(join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   say();
   say(
@@ -423,7 +426,24 @@ function findPeerAsset(outdir: string): string | undefined {
   return undefined;
 }
 
-main().catch((error: unknown) => {
+/** The import's figures, with when and where they were measured (`--only import` refreshes just these). */
+async function importSection(say: (line?: string) => void): Promise<Record<string, unknown>> {
+  const measures = await benchImport(say);
+  return { measuredAt: new Date().toISOString(), node: process.version, cpus: cpus().length, measures };
+}
+
+/** `npm run bench -- --only import`: measures the import alone and merges it into results.json. */
+async function onlyImport(): Promise<void> {
+  const file = join(__dirname, 'results.json');
+  const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  results.import = await importSection((line = '') => process.stdout.write(`${line}\n`));
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write('merged the import figures into bench/results.json\n');
+}
+
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'import') throw new Error(`--only: only "import" can run alone (got ${only})`);
+(only === 'import' ? onlyImport() : main()).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

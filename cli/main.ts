@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npx finspace-user <command>`: the one command-line entry point.
 import { EMULATOR_HELP, runEmulator } from './emulator-command';
+import { IMPORT_HELP, runImport } from './import/command';
 import { LOCAL_HELP, runLocal } from './local-command';
 import { PLAN_HELP, runPlan } from './plan/command';
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   plan: { summary: 'what `cdk deploy` would change in FinSpace, per user and field', help: PLAN_HELP, run: runPlan },
   local: { summary: "deploy your app's FinSpace users to a local FinSpace endpoint", help: LOCAL_HELP, run: runLocal },
   emulator: { summary: 'run the local FinSpace endpoint in the foreground', help: EMULATOR_HELP, run: runEmulator },
+  import: { summary: 'declare the users of an existing environment as code', help: IMPORT_HELP, run: runImport },
 };
 
 export const MAIN_HELP = `Usage: finspace-user <command> [options]

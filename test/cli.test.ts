@@ -26,7 +26,8 @@ function run(
 test('--help lists every command', async () => {
   const { code, stdout } = await run(['--help']);
   expect(code).toBe(0);
-  for (const command of ['plan', 'local', 'emulator']) expect(stdout).toMatch(new RegExp(`^  ${command}\\s+\\S`, 'm'));
+  for (const command of ['plan', 'local', 'emulator', 'import'])
+    expect(stdout).toMatch(new RegExp(`^  ${command}\\s+\\S`, 'm'));
 });
 
 test.each(['plan', 'local', 'emulator'])('%s --help describes its options and changes nothing', async (command) => {
