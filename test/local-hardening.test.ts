@@ -27,8 +27,6 @@ import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { adminIamCredentials, clientFor, fastRetries, finspaceCredentials } from './support/emulator-session';
 import { synthUsers } from './support/synth';
 
-jest.setTimeout(60_000);
-
 let workDir: string;
 beforeEach(() => {
   workDir = mkdtempSync(join(tmpdir(), 'finspace-hardening-'));

@@ -13,8 +13,6 @@ import { declareUser } from './support/roles';
 import { demoState } from './support/demo-state';
 import { saveState } from '../local/emulator-state';
 
-jest.setTimeout(60_000);
-
 const root = join(__dirname, '..');
 /** The names the example app declares. */
 const NAMES = /\b(Ada|Lovelace|Grace|Hopper|Alan|Turing)\b/;
