@@ -8,6 +8,7 @@ import { eventLine, Spinner, usersTable } from '../local/deploy-report';
 import type { EmulatorState } from '../local/emulator-state';
 import { localDeploy } from '../local/local-deploy';
 import { keyValues } from './key-values';
+import { MASK, maskedUser, type RenderOptions } from './name-masking';
 import { synthesize } from './synth';
 
 export const LOCAL_HELP = `Usage: finspace-user local [options]
@@ -32,6 +33,7 @@ Options:
   --endpoint URL        use a running \`finspace-user emulator\` instead of an in-process one
   --concurrency N       resource events in flight at once (default: 4)
   --json                the result as JSON on stdout
+  --show-names          show first and last names (masked by default)
   -h, --help            this text
 
 Exit code: 0 deployed (or nothing to change), 1 the deploy failed or an error.`;
@@ -41,6 +43,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
     args: argv,
     options: {
       json: { type: 'boolean', default: false },
+      'show-names': { type: 'boolean', default: false },
       'no-synth': { type: 'boolean', default: false },
       endpoint: { type: 'string' },
       concurrency: { type: 'string', default: '4' },
@@ -67,6 +70,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
 
   const spinner = new Spinner(process.stderr, out);
   const human = !values.json;
+  const names: RenderOptions = { showNames: values['show-names'] ?? false };
   try {
     if (!values['no-synth']) {
       spinner.update('synthesizing the app');
@@ -86,7 +90,12 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
     });
     spinner.stop();
     if (values.json) {
-      out.write(`${JSON.stringify(result, null, 2)}\n`);
+      const users = result.users.map((row) => ({
+        ...row,
+        before: row.before && maskedUser(row.before, names),
+        after: row.after && maskedUser(row.after, names),
+      }));
+      out.write(`${JSON.stringify({ ...result, users }, null, 2)}\n`);
       return result.ok ? 0 : 1;
     }
     for (const stack of result.stacks) {
@@ -95,7 +104,10 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
     }
     if (result.stacks.length === 0) out.write('\nNo FinspaceUser resources to deploy.\n');
     if (result.users.length > 0)
-      out.write(`\nFinSpace users at ${result.endpoint} (* changed):\n\n${usersTable(result.users)}\n`);
+      out.write(
+        `\nFinSpace users at ${result.endpoint} (* changed${names.showNames ? '' : `; names masked (${MASK}), --show-names shows them`}):\n\n` +
+          `${usersTable(result.users, names)}\n`,
+      );
     out.write(
       `\n${result.ok ? 'Deployed.' : 'Deploy failed: FinSpace is back to the last deployed declaration.'} ` +
         'Change your app and run this again; --reset starts over.\n',

@@ -1,6 +1,7 @@
 // What a person reads while `npm start` runs: a line per resource event, a
 // spinner while events are in flight, and the users before and after.
 import type { GetUserOutput } from '../finspace/client';
+import { masked, type RenderOptions } from '../cli/name-masking';
 import type { ResourceEvent } from './stack-deployment';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -68,6 +69,8 @@ export class Spinner {
   }
 }
 
+const NAME_COLUMN = 1;
+
 function describe(user: GetUserOutput | undefined): string[] {
   if (!user) return ['(missing)', '', '', '', ''];
   return [
@@ -79,15 +82,21 @@ function describe(user: GetUserOutput | undefined): string[] {
   ];
 }
 
-/** Before and after, one row each, with the columns that changed marked. */
-export function usersTable(rows: readonly UserRow[]): string {
+/** The cells as printed: the name masked unless names are shown (a change still shows, as `••• *`). */
+function shown(cells: string[], options: RenderOptions): string[] {
+  return cells.map((cell, i) => (i === NAME_COLUMN && cell !== '' ? masked(cell, true, options) : cell));
+}
+
+/** Before and after, one row each, with the columns that changed marked; names masked unless asked for. */
+export function usersTable(rows: readonly UserRow[], options: RenderOptions): string {
   const header = ['resource', 'user', 'when', 'type', 'name', 'API access', 'API principal', 'status'];
   const lines: string[][] = [header];
   for (const row of rows) {
     const before = describe(row.before);
     const after = describe(row.after);
-    lines.push([row.path, row.userId, 'before', ...before]);
-    lines.push(['', '', 'after', ...after.map((cell, i) => (cell !== before[i] ? `${cell} *` : cell))]);
+    const printedAfter = shown(after, options);
+    lines.push([row.path, row.userId, 'before', ...shown(before, options)]);
+    lines.push(['', '', 'after', ...printedAfter.map((cell, i) => (after[i] !== before[i] ? `${cell} *` : cell))]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length)));
   const format = (cells: string[]) =>

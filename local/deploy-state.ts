@@ -1,8 +1,9 @@
 // What the local deploy runner has deployed, per stack, so that the next run
 // sends exactly the Update and Delete events a real redeploy would.
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { HandlerFunction } from '../cli/cloud-assembly';
+import { makeTreePrivate, privateDir, writePrivateFile } from './private-files';
 import { type DeployedStack, newStackId } from './stack-deployment';
 
 export type DeployState = Record<string, DeployedStack>;
@@ -12,9 +13,7 @@ export function loadDeployState(file: string): DeployState {
 }
 
 export function saveDeployState(file: string, state: DeployState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file);
+  writePrivateFile(file, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export function deployedStack(state: DeployState, stackName: string): DeployedStack {
@@ -23,10 +22,15 @@ export function deployedStack(state: DeployState, stackName: string): DeployedSt
 
 /**
  * Keeps a copy of a handler bundle under the state directory, since cdk.out
- * is rewritten by every synth; returns the handler pointing at the copy.
+ * is rewritten by every synth; returns the handler pointing at the copy. The
+ * copy is code this machine runs with FinSpace admin credentials: owner-only.
  */
 export function preserveHandler(stateDir: string, handler: HandlerFunction): HandlerFunction {
-  const copy = join(stateDir, 'handlers', basename(handler.assetDir));
+  const handlers = join(stateDir, 'handlers');
+  privateDir(stateDir);
+  privateDir(handlers);
+  const copy = join(handlers, basename(handler.assetDir));
   if (!existsSync(join(copy, 'index.js'))) cpSync(handler.assetDir, copy, { recursive: true });
+  makeTreePrivate(copy);
   return { ...handler, assetDir: copy };
 }

@@ -1,9 +1,11 @@
 // The local FinSpace's state: environments, users, IAM principals and roles,
 // issued credentials and idempotency records. Plain JSON, so that a file can
-// hold it between runs (`.finspace-local/emulator.json`).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+// hold it between runs (`.finspace-local/emulator.json`, owner-only, without
+// expired credentials). Its maps have no prototype: ids such as `__proto__` or
+// `constructor` come from callers and must be ordinary keys.
+import { existsSync, readFileSync } from 'node:fs';
 import type { ApiAccess, UserType } from '../finspace/constraints';
+import { writePrivateFile } from './private-files';
 
 export type UserStatus = 'CREATING' | 'ENABLED' | 'DISABLED';
 
@@ -54,6 +56,9 @@ export interface EmulatorState {
   idempotency: Record<string, IdempotencyRecord>;
 }
 
+/** Idempotency tokens expire after ten minutes (the model's documentation). */
+export const CLIENT_TOKEN_TTL_MS = 10 * 60_000;
+
 /** The local endpoint's one region and account. */
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '123456789012';
@@ -93,34 +98,70 @@ export function seedUser(
   };
 }
 
+/** A map keyed by caller-chosen ids: no prototype, so that no id reaches Object.prototype. */
+export function newDictionary<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
+/**
+ * Takes the prototype off every map of `state`, in place (so that references
+ * to it stay valid); what JSON.parse or a seed function made is then safe to index.
+ */
+export function hardenState(state: EmulatorState): EmulatorState {
+  state.idempotency ??= {};
+  for (const map of [state.environments, state.roles, state.accessKeys, state.idempotency]) {
+    Object.setPrototypeOf(map, null);
+  }
+  for (const users of Object.values(state.environments)) Object.setPrototypeOf(users, null);
+  return state;
+}
+
 /** An account with no environment yet: the handler's credentials exist, nothing else. */
 export function emptyState(): EmulatorState {
   return {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT,
-    environments: {},
-    roles: {},
-    accessKeys: {
+    environments: newDictionary(),
+    roles: newDictionary(),
+    accessKeys: newDictionary({
       [LOCAL_HANDLER_CREDENTIALS.accessKeyId]: {
         secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
         kind: 'iam',
         principalArn: LOCAL_HANDLER_CREDENTIALS.principalArn,
       },
-    },
-    idempotency: {},
+    }),
+    idempotency: newDictionary(),
   };
 }
 
-/** The state kept in `file`, or `seed` (by default an empty account) when there is none yet. */
-export function loadState(file: string, seed: () => EmulatorState = emptyState): EmulatorState {
-  if (!existsSync(file)) return seed();
-  return JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;
+const expired = (key: AccessKeyRecord, now: number) => key.expiresAt !== undefined && key.expiresAt <= now;
+
+/**
+ * `state` without the credentials that have expired and the idempotency
+ * records past their ten minutes: what a file keeps. (A running endpoint still
+ * knows its expired keys, to answer ExpiredToken as AWS does.)
+ */
+export function withoutExpired(state: EmulatorState, now: number): EmulatorState {
+  return {
+    ...state,
+    accessKeys: newDictionary(Object.fromEntries(Object.entries(state.accessKeys).filter(([, k]) => !expired(k, now)))),
+    idempotency: newDictionary(
+      Object.fromEntries(Object.entries(state.idempotency).filter(([, r]) => now - r.at <= CLIENT_TOKEN_TTL_MS)),
+    ),
+  };
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a file. */
-export function saveState(file: string, state: EmulatorState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(tmp, file);
+/** The state kept in `file` (expired credentials dropped), or `seed` (by default an empty account) when there is none yet. */
+export function loadState(
+  file: string,
+  seed: () => EmulatorState = emptyState,
+  now: number = Date.now(),
+): EmulatorState {
+  if (!existsSync(file)) return hardenState(seed());
+  return withoutExpired(hardenState(JSON.parse(readFileSync(file, 'utf8')) as EmulatorState), now);
+}
+
+/** Written owner-only, whole or not at all, without what has expired. */
+export function saveState(file: string, state: EmulatorState, now: number = Date.now()): void {
+  writePrivateFile(file, `${JSON.stringify(withoutExpired(state, now), null, 2)}\n`);
 }

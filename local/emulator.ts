@@ -5,10 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AccessKeyRecord, type EmulatorState, emptyState, loadState, saveState } from './emulator-state';
+import {
+  type AccessKeyRecord,
+  type EmulatorState,
+  emptyState,
+  hardenState,
+  LOCAL_REGION,
+  loadState,
+  saveState,
+} from './emulator-state';
 import { FaultInjector, type FaultOptions } from './faults';
 import { FinspaceService, type Input, validateInput, validateUserIdLabel } from './finspace-service';
-import { ServiceError } from './service-error';
+import { ServiceError, validation } from './service-error';
 import { type Verification, verifySigV4 } from './sigv4';
 import { assumeRole, stsErrorXml } from './sts-service';
 
@@ -87,6 +95,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Every `%` escape must decode (to UTF-8): a malformed one is the caller's error, a 400, never a 500. */
+function checkPercentEncoding(url: string): void {
+  try {
+    decodeURIComponent(url);
+  } catch {
+    throw validation('The request URI holds a malformed percent-encoding');
+  }
+}
+
 function scopeService(authorization: string | undefined): string | undefined {
   return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization ?? '')?.[1];
 }
@@ -94,12 +111,13 @@ function scopeService(authorization: string | undefined): string | undefined {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const seed = options.seed ?? emptyState;
-  const state = options.state ?? (options.stateFile ? loadState(options.stateFile, seed) : seed());
+  const state = hardenState(options.state ?? (options.stateFile ? loadState(options.stateFile, seed, now()) : seed()));
+  const region = state.region ?? LOCAL_REGION;
   const finspace = new FinspaceService(state, now);
   const faults = new FaultInjector(options.faults, now);
   const calls: CallRecord[] = [];
   const persist = () => {
-    if (options.stateFile) saveState(options.stateFile, state);
+    if (options.stateFile) saveState(options.stateFile, state, now());
   };
 
   const lookup = (accessKeyId: string) => state.accessKeys[accessKeyId];
@@ -256,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    checkPercentEncoding(req.url ?? '/');
     const body = await readBody(req);
     const latency = faults.latency();
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
@@ -263,7 +282,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Clock skew is judged against the wall clock the signer used; `now` (which tests move) governs expiry.
     const verification = verifySigV4(
       { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
-      service,
+      { service, region },
       lookup,
       Date.now(),
     );

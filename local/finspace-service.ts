@@ -4,11 +4,14 @@
 // user status and timestamps.
 import { createHash, randomBytes } from 'node:crypto';
 import { API_ACCESS_VALUES, checkString, STRING_SHAPES, type StringShape, USER_TYPES } from '../finspace/constraints';
-import type { AccessKeyRecord, EmulatorState, UserRecord } from './emulator-state';
+import {
+  type AccessKeyRecord,
+  CLIENT_TOKEN_TTL_MS,
+  type EmulatorState,
+  newDictionary,
+  type UserRecord,
+} from './emulator-state';
 import { accessDenied, conflict, notFound, ServiceError, validation } from './service-error';
-
-/** Idempotency tokens expire after ten minutes (the model's documentation). */
-const CLIENT_TOKEN_TTL_MS = 10 * 60_000;
 
 type MemberType =
   | { kind: 'string'; shape: StringShape }
@@ -66,7 +69,8 @@ export function validateInput(operation: string, raw: Record<string, unknown>, f
   const members = INPUTS[operation];
   const input: Input = {};
   for (const name of Object.keys(raw)) {
-    if (!(name in members)) throw validation(`Unknown member '${name}' for ${operation}`);
+    // own members only: `constructor` or `__proto__` is an unknown member like any other
+    if (!Object.hasOwn(members, name)) throw validation(`Unknown member '${name}' for ${operation}`);
   }
   for (const [name, member] of Object.entries(members)) {
     const value = raw[name];
@@ -158,7 +162,7 @@ export class FinspaceService {
     if (caller.expiresAt !== undefined && caller.expiresAt <= this.now()) {
       throw accessDenied('The FinSpace credentials have expired');
     }
-    const users = this.state.environments[caller.environmentId] ?? {};
+    const users = this.state.environments[caller.environmentId] ?? newDictionary<UserRecord>();
     const self = users[caller.userId];
     if (!self || self.status !== 'ENABLED' || self.apiAccess !== 'ENABLED') {
       throw accessDenied('The calling user no longer has API access');

@@ -13,6 +13,8 @@ export interface LambdaHostOptions {
   /** The function's environment, on top of nothing inherited from this process but PATH. */
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
+  /** How long an instance may take to load the handler (Lambda's init phase). @default 10 */
+  readonly initTimeoutSeconds?: number;
   /** Warm instances at most. @default 4 */
   readonly instances?: number;
   /** Where the handler's stdout and stderr go. @default - discarded */
@@ -111,7 +113,10 @@ export class LambdaHost {
   private run(instance: Instance, pending: Pending): void {
     const id = ++this.nextId;
     const timeoutMs = this.options.timeoutSeconds * 1000;
+    let settled = false;
     const finish = (outcome: { response?: LifecycleResponse; error?: Error }, keep: boolean) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       instance.child.off('message', onMessage);
       instance.child.off('exit', onExit);
@@ -128,17 +133,24 @@ export class LambdaHost {
     };
     const onExit = (code: number | null) =>
       finish({ error: new Error(`the handler process exited (code ${code})`) }, false);
-    // As in Lambda, the timeout counts from the invocation, not from the instance's init: a cold start
-    // on a busy machine must not eat the handler's budget (its deadline is the same instant).
-    let timer: NodeJS.Timeout | undefined;
+    // As in Lambda, loading the handler (init) is timed apart from the invocation: the function's
+    // timeout starts when the event is handed over, from the same instant as the handler's deadline.
+    const initTimeoutSeconds = this.options.initTimeoutSeconds ?? 10;
+    let timer = setTimeout(
+      () => finish({ error: new Error(`INIT timed out after ${initTimeoutSeconds} seconds`) }, false),
+      initTimeoutSeconds * 1000,
+    );
     instance.child.on('message', onMessage);
     instance.child.once('exit', onExit);
     instance.ready.then(
       () => {
+        if (settled) return;
+        clearTimeout(timer);
+        const deadline = Date.now() + timeoutMs;
         timer = setTimeout(() => {
           finish({ error: new Error(`Task timed out after ${this.options.timeoutSeconds} seconds`) }, false);
         }, timeoutMs);
-        instance.child.send({ id, event: pending.event, deadline: Date.now() + timeoutMs });
+        instance.child.send({ id, event: pending.event, deadline });
       },
       (error: Error) => finish({ error }, false),
     );

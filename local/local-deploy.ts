@@ -1,13 +1,14 @@
 // The local deploy: read a synthesized app, then drive each stack's
 // Custom::FinspaceUser resources through CloudFormation's lifecycle with the
 // real bundled handler, against a local FinSpace endpoint.
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GetUserOutput } from '../finspace/client';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
 import { readStacks, type StackUsers } from '../cli/cloud-assembly';
 import type { UserRow } from './deploy-report';
 import { deployedStack, loadDeployState, preserveHandler, saveDeployState } from './deploy-state';
+import { PRIVATE_FILE_MODE, privateDir } from './private-files';
 import { type Emulator, startEmulator } from './emulator';
 import { type EmulatorState, LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 import type { FaultOptions } from './faults';
@@ -99,7 +100,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const cdkOut = resolve(projectDir, options.cdkOut ?? 'cdk.out');
   const stateDir = resolve(projectDir, options.stateDir ?? '.finspace-local');
   const progress = options.onProgress ?? (() => undefined);
-  mkdirSync(stateDir, { recursive: true });
+  privateDir(stateDir);
 
   const stacks = readStacks(cdkOut);
   // The declared resources, their properties resolved as CloudFormation would: once per stack, and before
@@ -117,7 +118,9 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const stateFile = join(stateDir, 'deployments.json');
   const state = loadDeployState(stateFile);
   const reader = localFinspaceReader(endpoint);
-  const log = createWriteStream(join(stateDir, 'handler.log'), { flags: 'a' });
+  const logFile = join(stateDir, 'handler.log');
+  const log = createWriteStream(logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
+  if (existsSync(logFile)) chmodSync(logFile, PRIVATE_FILE_MODE);
 
   // Every user the deploy touches: declared now, or deployed before.
   const touched = new Map<string, { path: string; target: ReadTarget; userId: string }>();

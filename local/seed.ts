@@ -5,7 +5,7 @@
 // superuser with API access that the handler's role may assume.
 import { createHash } from 'node:crypto';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
-import { emptyState, type EmulatorState, LOCAL_HANDLER_CREDENTIALS, seedUser } from './emulator-state';
+import { emptyState, type EmulatorState, LOCAL_HANDLER_CREDENTIALS, newDictionary, seedUser } from './emulator-state';
 
 /** Resolved properties of the declared Custom::FinspaceUser resources. */
 export type DeclaredProperties = Record<string, unknown>;
@@ -28,7 +28,7 @@ export function seedFromDeclarations(declared: readonly DeclaredProperties[]): E
     const userId = text(properties, 'userId');
     const adminRoleArn = text(properties, 'adminRoleArn');
     if (!environmentId || !userId) continue;
-    const users = (state.environments[environmentId] ??= {});
+    const users = (state.environments[environmentId] ??= newDictionary());
     const principal = text(properties, 'apiAccessPrincipalArn');
     // A declared user whose API principal is the admin role is the admin: a superuser already.
     users[userId] =

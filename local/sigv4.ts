@@ -17,6 +17,13 @@ export interface SecretLookup {
   readonly sessionToken?: string;
 }
 
+/** What a request must be scoped to: its service and, on a server of one region, that region. */
+export interface ExpectedScope {
+  readonly service: string;
+  /** @default - any region */
+  readonly region?: string;
+}
+
 export type Verification =
   | { readonly ok: true; readonly accessKeyId: string; readonly region: string }
   | { readonly ok: false; readonly error: SignatureErrorName; readonly message: string };
@@ -57,13 +64,19 @@ function canonicalPath(rawPath: string): string {
   return `/${segments.join('/')}${trailing}`;
 }
 
-function canonicalQuery(rawQuery: string): string {
+/** The canonical query string, or undefined when the query holds a malformed `%` escape. */
+function canonicalQuery(rawQuery: string): string | undefined {
   if (rawQuery === '') return '';
-  const pairs = rawQuery.split('&').map((part) => {
-    const [k, v = ''] = part.split('=');
-    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, '%20'));
-    return [uriEncode(decode(k)), uriEncode(decode(v))] as const;
-  });
+  const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, '%20'));
+  let pairs: (readonly [string, string])[];
+  try {
+    pairs = rawQuery.split('&').map((part) => {
+      const [k, v = ''] = part.split('=');
+      return [uriEncode(decode(k)), uriEncode(decode(v))] as const;
+    });
+  } catch {
+    return undefined;
+  }
   pairs.sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0));
   return pairs.map(([k, v]) => `${k}=${v}`).join('&');
 }
@@ -75,12 +88,13 @@ function parseAmzDate(value: string): number | undefined {
 }
 
 /**
- * Verifies the Authorization header of a request for `service`. `lookup`
- * returns the secret of an access key this server issued, or undefined.
+ * Verifies the Authorization header of a request for `expectedScope` (a service
+ * name, or a service and region). `lookup` returns the secret of an access
+ * key this server issued, or undefined.
  */
 export function verifySigV4(
   request: SignedRequest,
-  service: string,
+  expectedScope: string | ExpectedScope,
   lookup: (accessKeyId: string) => SecretLookup | undefined,
   now: number = Date.now(),
 ): Verification {
@@ -94,11 +108,21 @@ export function verifySigV4(
     );
   if (!m) return { ok: false, error: 'IncompleteSignature', message: 'Authorization header is not a SigV4 signature' };
   const [, accessKeyId, scopeDate, region, scopeService, signedHeaderList, signature] = m;
+  const { service, region: expectedRegion } =
+    typeof expectedScope === 'string' ? { service: expectedScope } : expectedScope;
   if (scopeService !== service) {
     return {
       ok: false,
       error: 'InvalidSignatureException',
       message: `Credential should be scoped to correct service: '${service}'`,
+    };
+  }
+  if (expectedRegion !== undefined && region !== expectedRegion) {
+    // AWS's answer to a signature for another region (SignatureDoesNotMatch in the query protocol)
+    return {
+      ok: false,
+      error: 'InvalidSignatureException',
+      message: `Credential should be scoped to a valid region, not '${region}'.`,
     };
   }
   const amzDate = header(request.headers, 'x-amz-date') ?? '';
@@ -151,10 +175,14 @@ export function verifySigV4(
   if (payloadHash !== 'UNSIGNED-PAYLOAD' && payloadHash !== sha256Hex(request.body)) {
     return { ok: false, error: 'InvalidSignatureException', message: 'The payload hash does not match the body' };
   }
+  const query = canonicalQuery(rawQuery);
+  if (query === undefined) {
+    return { ok: false, error: 'IncompleteSignature', message: 'The query string holds a malformed percent-encoding' };
+  }
   const canonicalRequest = [
     request.method,
     canonicalPath(rawPath),
-    canonicalQuery(rawQuery),
+    query,
     canonicalHeaders,
     signedHeaderList,
     payloadHash,

@@ -12,8 +12,6 @@ import { synthApp, synthUsers } from './support/synth';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { declareUser, type UserSpec } from './support/roles';
 
-jest.setTimeout(60_000);
-
 type Declared = Record<string, Partial<UserSpec>>;
 
 let workDir: string;

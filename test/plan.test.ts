@@ -18,8 +18,6 @@ import { clientFor, finspaceCredentials } from './support/emulator-session';
 import { declareUser } from './support/roles';
 import { demoState } from './support/demo-state';
 
-jest.setTimeout(60_000);
-
 let workDir: string;
 let stateDir: string;
 beforeEach(() => {

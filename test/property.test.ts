@@ -12,8 +12,6 @@ import { createEvent } from './support/events';
 import { FakeOutbound } from './support/fake-outbound';
 import { declareUser, type UserSpec } from './support/roles';
 
-jest.setTimeout(120_000);
-
 const REMOVAL: Record<string, RemovalPolicy> = {
   retain: RemovalPolicy.RETAIN,
   destroy: RemovalPolicy.DESTROY,

@@ -13,8 +13,6 @@ import { localDeploy } from '../local/local-deploy';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { declareUser } from './support/roles';
 
-jest.setTimeout(120_000);
-
 const userId = (i: number) => `u-scale-${String(i).padStart(4, '0')}`;
 
 function stackOf(count: number, outdir?: string): { app: App; stack: Stack } {
@@ -51,6 +49,10 @@ test('CloudFormation’s 500 resources bind at 491 users per stack', () => {
 });
 
 test('300 users deploy to the local endpoint throttled at 100 requests per second, every one as declared', async () => {
+  // Whether 100 requests a second bind depends on how fast this machine runs the handlers; a tenth of
+  // the requests is also throttled at random (seeded), so that the retries run however slow it is.
+  // A call fails only after DEFAULT_MAX_ATTEMPTS (10) random throttles in a row: 300 × 0.1¹⁰, never.
+  const throttleProbability = 0.1;
   const workDir = mkdtempSync(join(tmpdir(), 'finspace-scale-'));
   const state = demoState();
   const users = state.environments[ENVIRONMENT];
@@ -58,7 +60,7 @@ test('300 users deploy to the local endpoint throttled at 100 requests per secon
     const record: UserRecord = { ...users['u-quant-analyst'], userId: userId(i), firstName: 'Old', lastName: 'Name' };
     users[userId(i)] = record;
   }
-  const emulator = await startEmulator({ state, faults: { throttleRps: 100 } });
+  const emulator = await startEmulator({ state, faults: { throttleRps: 100, throttleProbability, seed: 1 } });
   try {
     const cdkOut = join(workDir, 'cdk.out');
     stackOf(300, cdkOut).app.synth();

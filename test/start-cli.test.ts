@@ -13,9 +13,9 @@ import { declareUser } from './support/roles';
 import { demoState } from './support/demo-state';
 import { saveState } from '../local/emulator-state';
 
-jest.setTimeout(60_000);
-
 const root = join(__dirname, '..');
+/** The names the example app declares. */
+const NAMES = /\b(Ada|Lovelace|Grace|Hopper|Alan|Turing)\b/;
 let workDir: string;
 beforeEach(() => {
   workDir = mkdtempSync(join(tmpdir(), 'finspace-start-'));
@@ -47,13 +47,17 @@ test('deploys the example, prints events and the users, then a second run sends 
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/FinspaceUsers\/QuantAnalyst\s+CREATE_COMPLETE/);
   // seeded from the app's declarations: the engineer existed as an app user without API access
-  expect(first.stdout).toMatch(/u-data-engineer\s+before\s+APP_USER\s+Grace Hopper\s+DISABLED/);
-  expect(first.stdout).toMatch(/after\s+SUPER_USER \*\s+Grace Hopper\s+ENABLED \*\s+\S+role\/DataPipeline \*/);
+  expect(first.stdout).toMatch(/u-data-engineer\s+before\s+APP_USER\s+•••\s+DISABLED/);
+  expect(first.stdout).toMatch(/after\s+SUPER_USER \*\s+•••\s+ENABLED \*\s+\S+role\/DataPipeline \*/);
   expect(first.stdout).not.toMatch(/secret|AKIA|ASIA|FSIA/i);
+  // names are masked as in the plan
+  expect(first.stdout).not.toMatch(NAMES);
+  expect(first.stdout).toContain('--show-names');
 
   const second = await start(cdkOut, '--json');
   expect(second.code).toBe(0);
   expect(second.stdout).not.toContain('@example.com');
+  expect(second.stdout).not.toMatch(NAMES);
   const result = JSON.parse(second.stdout);
   expect(result.stacks).toEqual([{ stackName: 'FinspaceUsers', status: 'NO_CHANGES', events: [] }]);
   expect(result.users.map((u: { userId: string }) => u.userId).sort()).toEqual([
@@ -61,6 +65,12 @@ test('deploys the example, prints events and the users, then a second run sends 
     'u-data-engineer',
     'u-quant-analyst',
   ]);
+  const engineer = result.users.find((u: { userId: string }) => u.userId === 'u-data-engineer');
+  expect(engineer.after).toMatchObject({ firstName: '•••', lastName: '•••', type: 'SUPER_USER' });
+
+  const named = await start(cdkOut, '--show-names');
+  expect(named.code).toBe(0);
+  expect(named.stdout).toMatch(/u-data-engineer\s+before\s+SUPER_USER\s+Grace Hopper\s+ENABLED/);
 });
 
 test('a failed deploy exits non-zero with the reason', async () => {

@@ -1,17 +1,14 @@
 // The plan for people (a terminal table, a pull-request comment in Markdown)
 // and for tools (JSON). Names are masked unless asked for.
+import { MASK, masked, type RenderOptions } from '../name-masking';
 import { DEPLOY_TIME, type Declared, type FieldChange, type UserPlan } from './user-plan';
 
-const MASK = '•••';
-
-export interface RenderOptions {
-  readonly showNames: boolean;
-}
+export type { RenderOptions };
 
 function show(value: Declared | undefined, sensitive: boolean, options: RenderOptions): string {
   if (value === DEPLOY_TIME) return '(known at deploy time)';
   if (value === undefined) return '(not set)';
-  return sensitive && !options.showNames ? MASK : value;
+  return masked(value, sensitive, options);
 }
 
 function id(value: Declared): string {
@@ -83,11 +80,7 @@ export function markdown(plans: readonly UserPlan[], options: RenderOptions): st
 
 export function json(plans: readonly UserPlan[], options: RenderOptions): string {
   const plain = (value: Declared | undefined, sensitive: boolean) =>
-    value === DEPLOY_TIME
-      ? { deployTime: true }
-      : sensitive && !options.showNames && value !== undefined
-        ? MASK
-        : value;
+    value === DEPLOY_TIME ? { deployTime: true } : value === undefined ? value : masked(value, sensitive, options);
   return JSON.stringify(
     {
       summary: summary(plans),

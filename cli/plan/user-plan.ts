@@ -1,11 +1,12 @@
 // What a deploy would change in live FinSpace, user by user: the declared
 // values (from the synthesized template) against what GetUser reads now.
-import { FINSPACE_FIELDS, STRING_SHAPES } from '../../finspace/constraints';
+import { FINSPACE_FIELDS } from '../../finspace/constraints';
 import type { GetUserOutput } from '../../finspace/client';
 import { PROPERTY_NAMES } from '../../lambda/resource-properties';
 import { failure, LifecycleError } from '../../lambda/user-lifecycle';
 import type { StackUsers } from '../cloud-assembly';
 import type { FinspaceReader } from '../finspace-reader';
+import { SENSITIVE_FIELDS } from '../name-masking';
 import { resolveProperties, UnresolvableError } from '../resolve-properties';
 
 /** A value CloudFormation only knows at deploy time (a parameter without default, an attribute). */
@@ -32,12 +33,6 @@ export interface UserPlan {
   /** For unreadable: why. */
   readonly reason?: string;
 }
-
-const SENSITIVE = new Set<string>(
-  Object.entries(STRING_SHAPES)
-    .filter(([, shape]) => 'sensitive' in shape && shape.sensitive)
-    .map(([field]) => field),
-);
 
 export interface PlanContext {
   readonly region: string;
@@ -115,7 +110,7 @@ export async function planUsers(
         if (value === undefined) continue; // not managed: the deploy leaves it as it is
         const current = live[field];
         if (value === DEPLOY_TIME || value !== current) {
-          changes.push({ field, live: current, declared: value, sensitive: SENSITIVE.has(field) });
+          changes.push({ field, live: current, declared: value, sensitive: SENSITIVE_FIELDS.has(field) });
         }
       }
       const status: PlanStatus = changes.some((c) => c.declared === DEPLOY_TIME)
