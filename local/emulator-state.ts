@@ -48,8 +48,11 @@ export interface EmulatorState {
   accountId: string;
   /** Users by environment id, then user id. */
   environments: Record<string, Record<string, UserRecord>>;
-  /** Roles that may be assumed, with the principal ARNs each trusts (`*`: any). */
-  roles: Record<string, { trusted: string[] }>;
+  /**
+   * Roles that may be assumed, with the principal ARNs each trusts (`*`: any),
+   * and the external id its trust policy requires (`sts:ExternalId`), if any.
+   */
+  roles: Record<string, { trusted: string[]; externalId?: string }>;
   accessKeys: Record<string, AccessKeyRecord>;
   idempotency: Record<string, IdempotencyRecord>;
 }

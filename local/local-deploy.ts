@@ -4,6 +4,7 @@
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GetUserOutput } from '../finspace/client';
+import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
 import { readStacks, type StackUsers } from '../cli/cloud-assembly';
 import type { UserRow } from './deploy-report';
@@ -87,9 +88,11 @@ export function declaredProperties(cdkOut: string): Record<string, unknown>[] {
 
 /** The (environment, admin role) a declared user is read through. */
 function targetOf(properties: Record<string, unknown>): ReadTarget & { userId: string } {
+  const externalId = properties[PROPERTY_NAMES.externalId];
   return {
     environmentId: String(properties[PROPERTY_NAMES.environmentId]),
     adminRoleArn: String(properties[PROPERTY_NAMES.adminRoleArn]),
+    ...(typeof externalId === 'string' ? { externalId } : {}),
     userId: String(properties[PROPERTY_NAMES.userId]),
   };
 }
@@ -117,7 +120,8 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const stateFile = join(stateDir, 'deployments.json');
   const state = loadDeployState(stateFile);
   const reader = localFinspaceReader(endpoint);
-  const log = createWriteStream(join(stateDir, 'handler.log'), { flags: 'a' });
+  const handlerLog = join(stateDir, 'handler.log');
+  const log = createWriteStream(handlerLog, { flags: 'a' });
 
   // Every user the deploy touches: declared now, or deployed before.
   const touched = new Map<string, { path: string; target: ReadTarget; userId: string }>();
@@ -133,7 +137,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     if (options.readUsers === false) return all;
     const seen = new Set<string>();
     for (const { target } of touched.values()) {
-      const key = `${target.environmentId}\n${target.adminRoleArn}`;
+      const key = `${target.environmentId}\n${target.adminRoleArn}\n${target.externalId ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       try {
@@ -172,6 +176,10 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
           AWS_LAMBDA_FUNCTION_NAME: `${stack.stackName}-FinspaceUserHandler`,
+          // What CloudFormation resolves in AWS (the template holds references): the stack id that this
+          // deploy's events carry, and where the handler's log lines go here.
+          [STACK_ID_ENV]: deployed.stackId,
+          [LOG_GROUP_ENV]: handlerLog,
           // Lambda runs a current Node.js; the SDK's warning about Node 20 is noise here.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.handlerEnvironment,
