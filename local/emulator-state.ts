@@ -32,6 +32,8 @@ export interface AccessKeyRecord {
   kind: 'iam' | 'finspace';
   /** IAM keys: the IAM role (or user) ARN the key acts as. */
   principalArn?: string;
+  /** STS session keys: the session name given to AssumeRole (what CloudTrail shows of the caller). */
+  sessionName?: string;
   /** FinSpace keys: the environment and user they were issued for. */
   environmentId?: string;
   userId?: string;

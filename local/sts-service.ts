@@ -56,6 +56,7 @@ export function assumeRole(state: EmulatorState, caller: AccessKeyRecord, form: 
     expiresAt,
     kind: 'iam',
     principalArn: roleArn,
+    sessionName,
   };
   state.accessKeys[accessKeyId] = record;
   const roleName = roleArn.split('/').pop() ?? roleArn;

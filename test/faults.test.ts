@@ -11,12 +11,13 @@ import { type Emulator, startEmulator } from '../local/emulator';
 import type { FaultOptions } from '../local/faults';
 import { readStacks } from '../cli/cloud-assembly';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
+import { STACK_ID_ENV } from '../lambda/consts';
 import { LambdaHost } from '../local/lambda-host';
 import { localDeploy, type LocalDeployOptions, type LocalDeployResult } from '../local/local-deploy';
 import { resolveProperties } from '../cli/resolve-properties';
 import { demoState } from './support/demo-state';
 import { synthUsers } from './support/synth';
-import { createEvent, ENVIRONMENT } from './support/events';
+import { createEvent, ENVIRONMENT, STACK_ID } from './support/events';
 
 jest.setTimeout(60_000);
 
@@ -198,6 +199,7 @@ test('a redelivered event applies once', async () => {
       AWS_ENDPOINT_URL: emulator.url,
       AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+      [STACK_ID_ENV]: STACK_ID,
     },
   });
   const event = createEvent(
