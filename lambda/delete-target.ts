@@ -5,7 +5,13 @@
 // reads only what it needs: the removal policy, the user and environment (from
 // the physical id this handler issued), and the admin role, and fails loudly
 // when it cannot act, rather than skip.
-import { checkString, formatViolations, STRING_SHAPES, type UserDeclaration, type Violation } from '../finspace/constraints';
+import {
+  checkString,
+  formatViolations,
+  STRING_SHAPES,
+  type UserDeclaration,
+  type Violation,
+} from '../finspace/constraints';
 import { parsePhysicalId } from './physical-id';
 import { PROPERTY_NAMES } from './resource-properties';
 

@@ -41,6 +41,8 @@ export function refuseForeignEvent(event: unknown, env: NodeJS.ProcessEnv = proc
     throw new ForeignEventError(`refused: the event's ResourceType ${shown(ResourceType)} is not ${RESOURCE_TYPE}`);
   }
   if (!REQUEST_TYPES.has(RequestType)) {
-    throw new ForeignEventError(`refused: the event's RequestType ${shown(RequestType)} is not Create, Update or Delete`);
+    throw new ForeignEventError(
+      `refused: the event's RequestType ${shown(RequestType)} is not Create, Update or Delete`,
+    );
   }
 }

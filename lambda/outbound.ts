@@ -35,7 +35,11 @@ export interface Outbound {
     signal?: AbortSignal,
   ): Promise<GetProgrammaticAccessCredentialsOutput>;
   /** User operations, signed with FinSpace-issued credentials. */
-  getUser(finspaceCredentials: AwsCredentialIdentity, input: GetUserInput, signal?: AbortSignal): Promise<GetUserOutput>;
+  getUser(
+    finspaceCredentials: AwsCredentialIdentity,
+    input: GetUserInput,
+    signal?: AbortSignal,
+  ): Promise<GetUserOutput>;
   updateUser(
     finspaceCredentials: AwsCredentialIdentity,
     input: UpdateUserInput,

@@ -120,8 +120,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const stateFile = join(stateDir, 'deployments.json');
   const state = loadDeployState(stateFile);
   const reader = localFinspaceReader(endpoint);
-  const handlerLog = join(stateDir, 'handler.log');
-  const log = createWriteStream(handlerLog, { flags: 'a' });
+  const log = createWriteStream(join(stateDir, 'handler.log'), { flags: 'a' });
 
   // Every user the deploy touches: declared now, or deployed before.
   const touched = new Map<string, { path: string; target: ReadTarget; userId: string }>();
@@ -176,10 +175,10 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
           AWS_LAMBDA_FUNCTION_NAME: `${stack.stackName}-FinspaceUserHandler`,
-          // What CloudFormation resolves in AWS (the template holds references): the stack id that this
-          // deploy's events carry, and where the handler's log lines go here.
+          // The template holds references that CloudFormation resolves: the stack id is the one this
+          // deploy's events carry; there is no log group here (handler.log, which the CLI names).
           [STACK_ID_ENV]: deployed.stackId,
-          [LOG_GROUP_ENV]: handlerLog,
+          [LOG_GROUP_ENV]: '',
           // Lambda runs a current Node.js; the SDK's warning about Node 20 is noise here.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.handlerEnvironment,

@@ -56,7 +56,10 @@ export function seedFromDeclarations(declared: readonly DeclaredProperties[]): E
     const users = state.environments[environmentId];
     for (const roleArn of roles) {
       const externalId = externalIds.get(roleArn);
-      state.roles[roleArn] = { trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn], ...(externalId ? { externalId } : {}) };
+      state.roles[roleArn] = {
+        trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn],
+        ...(externalId ? { externalId } : {}),
+      };
       const mapped = Object.values(users).some((u) => u.type === 'SUPER_USER' && u.apiAccessPrincipalArn === roleArn);
       if (!mapped) {
         const userId = adminUserIdFor(roleArn);

@@ -165,7 +165,7 @@ describe('resource properties', () => {
     expect(parseResourceProperties({ ServiceToken: 'arn', ...properties })).toEqual({ ok: true, declaration });
   });
 
-  test('ServiceToken and ServiceTimeout are CloudFormation\'s, not ours to refuse', () => {
+  test("ServiceToken and ServiceTimeout are CloudFormation's, not ours to refuse", () => {
     const properties = toResourceProperties(VALID);
     expect(parseResourceProperties({ ServiceToken: 'arn', ServiceTimeout: '600', ...properties })).toEqual({
       ok: true,

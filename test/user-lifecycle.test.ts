@@ -280,7 +280,7 @@ describe('Delete', () => {
     expect(response.PhysicalResourceId).toBe(marker);
   });
 
-  test('of properties that break today\'s rules still disables a DESTROY user', async () => {
+  test("of properties that break today's rules still disables a DESTROY user", async () => {
     const { outbound, run, outcomes } = setup();
     // a name valid under an older rule, and a property since dropped
     await run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy', FirstName: '', Nickname: 'Ada' })));
