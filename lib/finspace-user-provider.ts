@@ -73,6 +73,15 @@ export const HANDLER_RUNTIME = new lambda.Runtime('nodejs24.x', lambda.RuntimeFa
  */
 const PROVIDER_MARKER = Symbol.for('finspace-user.FinspaceUserProvider.v1');
 
+/** The opt-in stack output of the handler role's ARN. */
+export interface HandlerRoleArnOutputOptions {
+  /**
+   * Exports the output under this name, for `Fn::ImportValue` in another stack.
+   * @default - not exported
+   */
+  readonly exportName?: string;
+}
+
 /** What a FinspaceUser needs of its stack's provider, whichever copy of the library made it. */
 export interface IFinspaceUserProvider extends IConstruct {
   /** The service token of the `Custom::FinspaceUser` resources. */
@@ -129,7 +138,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
    * owner of an admin role managed elsewhere to put in its trust policy.
    * Called again, returns the same output.
    */
-  static outputHandlerRoleArn(scope: Construct, options: { readonly exportName?: string } = {}): CfnOutput {
+  static outputHandlerRoleArn(scope: Construct, options: HandlerRoleArnOutputOptions = {}): CfnOutput {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(HANDLER_ROLE_ARN_OUTPUT_ID);
     if (existing instanceof CfnOutput) return existing;

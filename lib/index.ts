@@ -2,5 +2,6 @@ export { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserTy
 export {
   FinspaceUserProvider,
   type FinspaceUserProviderOptions,
+  type HandlerRoleArnOutputOptions,
   type IFinspaceUserProvider,
 } from './finspace-user-provider';
