@@ -15,6 +15,7 @@ import { demoState } from '../test/support/demo-state';
 import { LambdaHost } from '../local/lambda-host';
 import { localDeploy } from '../local/local-deploy';
 import { resolveProperties } from '../cli/resolve-properties';
+import { STACK_ID_ENV } from '../lambda/consts';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
 import { declareUser } from '../test/support/roles';
 import { benchImport } from './import';
@@ -234,17 +235,19 @@ async function main(): Promise<void> {
   const users = state.environments[ENVIRONMENT];
   for (let i = 0; i < 100; i++) users[userId(i)] = { ...(users['u-quant-analyst'] as UserRecord), userId: userId(i) };
   const emulator = await startEmulator({ state });
+  const BENCH_STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/Bench/1';
   const handlerEnv = {
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL: emulator.url,
     AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    [STACK_ID_ENV]: BENCH_STACK_ID,
   };
   const createEvent = (index: number, requestId: string): LifecycleEvent => ({
     RequestType: 'Create',
     RequestId: requestId,
-    StackId: 'arn:aws:cloudformation:us-east-1:123456789012:stack/Bench/1',
+    StackId: BENCH_STACK_ID,
     LogicalResourceId: `User${index}`,
     ResourceType: 'Custom::FinspaceUser',
     ResourceProperties: resolveProperties(ours.users[0].properties, ours.template, {

@@ -12,6 +12,8 @@ import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state
 export interface ReadTarget {
   readonly environmentId: string;
   readonly adminRoleArn: string;
+  /** Sent with AssumeRole of the admin role, as the handler does. */
+  readonly externalId?: string;
 }
 
 export interface FinspaceReader {
@@ -35,7 +37,8 @@ export function finspaceReader(options: ReaderOptions = {}): FinspaceReader {
   const outbound = awsOutbound(env, options.caller);
   const cache = new FinspaceCredentialsCache(credentialsFetcher(outbound));
   const clientFor = async (target: ReadTarget) => {
-    const { credentials } = await cache.get(target.adminRoleArn, target.environmentId);
+    const admin = { roleArn: target.adminRoleArn, externalId: target.externalId };
+    const { credentials } = await cache.get(admin, target.environmentId);
     return new FinspaceDataClient({ region, endpoint, credentials, maxAttempts: maxAttemptsFrom(env) });
   };
   return {

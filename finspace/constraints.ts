@@ -21,6 +21,13 @@ export interface StringShape {
   readonly pattern?: string;
   /** @sensitive in the model: never echo the value. */
   readonly sensitive?: boolean;
+  /**
+   * The value travels as a URL path segment (`/user/{userId}`). Not a rule of
+   * the model (its pattern is only `\S`), but a URL-path safety rule: `.` and
+   * `..` are dot segments that a URL resolver removes, so `PUT /user/..`
+   * would reach another operation (`PUT /user` is CreateUser).
+   */
+  readonly pathSegment?: boolean;
 }
 
 const ROLE_ARN: StringShape = {
@@ -33,8 +40,8 @@ const ROLE_ARN: StringShape = {
 export const STRING_SHAPES = {
   /** IdType */
   environmentId: { min: 1, max: 26 },
-  /** UserId */
-  userId: { min: 1, max: 26, pattern: '\\S' },
+  /** UserId; also the path segment of every user operation. */
+  userId: { min: 1, max: 26, pattern: '\\S', pathSegment: true },
   /** FirstName */
   firstName: { min: 1, max: 50, pattern: '\\S', sensitive: true },
   /** LastName */
@@ -43,6 +50,12 @@ export const STRING_SHAPES = {
   apiAccessPrincipalArn: ROLE_ARN,
   /** Not a FinSpace field: the role the handler assumes. The model's RoleArn shape fits it (STS RoleArn is 20-2048 too). */
   adminRoleArn: ROLE_ARN,
+  /**
+   * Not a FinSpace field: the external id the handler sends with AssumeRole of
+   * the admin role (STS `externalIdType`: 2 to 1224 characters of `[\w+=,.@:\/-]`).
+   * Not a secret, but kept out of logs and messages like one.
+   */
+  externalId: { min: 2, max: 1224, pattern: '^[\\w+=,.@:\\/-]*$', sensitive: true },
 } as const satisfies Record<string, StringShape>;
 
 export type StringField = keyof typeof STRING_SHAPES;
@@ -57,6 +70,7 @@ export interface UserDeclaration {
   readonly apiAccess?: ApiAccess;
   readonly apiAccessPrincipalArn?: string;
   readonly adminRoleArn: string;
+  readonly externalId?: string;
   readonly removalPolicy: UserRemovalPolicy;
 }
 
@@ -102,8 +116,23 @@ function shown(value: string, shape: StringShape): string {
   return ` (got ${JSON.stringify(short)})`;
 }
 
+/**
+ * The index of the first lone surrogate (a UTF-16 half that is not part of a
+ * pair), or -1. Such a string is not Unicode text: it cannot be encoded as
+ * UTF-8, so it cannot reach FinSpace intact.
+ */
+export function loneSurrogateIndex(value: string): number {
+  const match = /\p{Surrogate}/u.exec(value);
+  return match === null ? -1 : match.index;
+}
+
 /** Checks one string against its model shape; returns the broken rule, or undefined. */
 export function checkString(value: string, shape: StringShape): string | undefined {
+  const lone = loneSurrogateIndex(value);
+  if (lone >= 0) return `must be well-formed Unicode text (a lone surrogate at index ${lone})`;
+  if (shape.pathSegment && (value === '.' || value === '..')) {
+    return `must not be "." or "..": it is a URL path segment (got ${JSON.stringify(value)})`;
+  }
   const length = codePointLength(value);
   if (length < shape.min || length > shape.max) {
     return `must be ${shape.min} to ${shape.max} characters long, is ${length}${shown(value, shape)}`;
@@ -125,8 +154,9 @@ function checkEnum(value: string, allowed: readonly string[]): string | undefine
 export type PartialDeclaration = { readonly [K in DeclarationField]?: string };
 
 /**
- * Every rule a declaration breaks: required fields, each field's model shape,
- * and the combinations that contradict each other.
+ * Every rule a declaration breaks: required fields and each field's model
+ * shape. No rule combines fields: UpdateUser accepts any combination (a
+ * principal with apiAccess DISABLED keeps it on record), and so do we.
  */
 export function validateDeclaration(
   declaration: PartialDeclaration,
@@ -157,21 +187,5 @@ export function validateDeclaration(
     if (problem) violations.push({ field, message: problem });
   }
 
-  // A principal ARN only means something for a user who may call the API; with
-  // apiAccess DISABLED, or left as FinSpace has it, declaring one is a mistake.
-  const access = declaration.apiAccess;
-  if (declaration.apiAccessPrincipalArn !== undefined && access !== 'ENABLED') {
-    if (access === undefined) {
-      violations.push({
-        field: 'apiAccessPrincipalArn',
-        message: 'may only be set when apiAccess is ENABLED (apiAccess is not set)',
-      });
-    } else if (!isUnresolved(access)) {
-      violations.push({
-        field: 'apiAccessPrincipalArn',
-        message: `may only be set when apiAccess is ENABLED (apiAccess is ${access})`,
-      });
-    }
-  }
   return violations;
 }

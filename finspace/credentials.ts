@@ -13,9 +13,15 @@ export interface IssuedCredentials {
   readonly expiresAt: number;
 }
 
+/** The IAM role mapped to a FinSpace superuser, and the external id its trust policy may require. */
+export interface AdminRole {
+  readonly roleArn: string;
+  readonly externalId?: string;
+}
+
 /** Fetches fresh FinSpace credentials for a role and environment (STS, then GetProgrammaticAccessCredentials). */
 export type CredentialsFetcher = (
-  adminRoleArn: string,
+  admin: AdminRole,
   environmentId: string,
   signal?: AbortSignal,
 ) => Promise<IssuedCredentials>;
@@ -28,13 +34,13 @@ export class FinspaceCredentialsCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Credentials for the pair, and whether they were reused rather than fetched now. */
+  /** Credentials for the role and environment, and whether they were reused rather than fetched now. */
   async get(
-    adminRoleArn: string,
+    admin: AdminRole,
     environmentId: string,
     signal?: AbortSignal,
   ): Promise<{ credentials: AwsCredentialIdentity; reused: boolean }> {
-    const key = `${adminRoleArn}\n${environmentId}`;
+    const key = keyOf(admin, environmentId);
     const cached = this.entries.get(key);
     if (cached) {
       try {
@@ -43,9 +49,9 @@ export class FinspaceCredentialsCache {
       } catch {
         // a failed fetch is not cached: fetch again below
       }
-      if (this.entries.get(key) !== cached) return this.get(adminRoleArn, environmentId, signal);
+      if (this.entries.get(key) !== cached) return this.get(admin, environmentId, signal);
     }
-    const pending = this.fetch(adminRoleArn, environmentId, signal);
+    const pending = this.fetch(admin, environmentId, signal);
     this.entries.set(key, pending);
     try {
       return { credentials: (await pending).credentials, reused: false };
@@ -55,8 +61,13 @@ export class FinspaceCredentialsCache {
     }
   }
 
-  /** Forgets the pair's credentials, e.g. after FinSpace refused them. */
-  invalidate(adminRoleArn: string, environmentId: string): void {
-    this.entries.delete(`${adminRoleArn}\n${environmentId}`);
+  /** Forgets the credentials of the role and environment, e.g. after FinSpace refused them. */
+  invalidate(admin: AdminRole, environmentId: string): void {
+    this.entries.delete(keyOf(admin, environmentId));
   }
+}
+
+/** One entry per role, external id and environment: another external id may be refused where this one is not. */
+function keyOf(admin: AdminRole, environmentId: string): string {
+  return [admin.roleArn, admin.externalId ?? '', environmentId].join('\n');
 }

@@ -6,8 +6,21 @@ export const DEFAULT_MAX_ATTEMPTS = 10;
 /** Milliseconds one HTTP request may take before it is abandoned and retried. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Session name of the handler's AssumeRole calls, seen in the admin role's CloudTrail. */
+/**
+ * Session name of AssumeRole calls that act for no stack (the plan); the
+ * handler's sessions are `finspace-user@<stack name>` (lambda/role-session.ts).
+ */
 export const ROLE_SESSION_NAME = 'finspace-user-handler';
+
+/**
+ * The handler function's environment variable holding the id (ARN) of the
+ * stack it serves, `AWS::StackId` resolved by CloudFormation: the handler
+ * acts on events of that stack only.
+ */
+export const STACK_ID_ENV = 'FINSPACE_USER_STACK_ID';
+
+/** The handler function's environment variable naming its log group, which failure reasons point to. */
+export const LOG_GROUP_ENV = 'FINSPACE_USER_LOG_GROUP';
 
 /** The handler function's entry point (file lambda/handler.ts, export `handler`). */
 export const HANDLER_EXPORT = 'handler';

@@ -2,6 +2,8 @@
 // Custom::FinspaceUser. State kept across warm invocations: the network
 // clients and the FinSpace credentials.
 import { FinspaceCredentialsCache } from '../finspace/credentials';
+import { refuseForeignEvent } from './event-guard';
+import { failureError, failureReason, logGroupOf } from './failure-reason';
 import { type InvocationContext, timeBudget } from './time-budget';
 import type { Outbound } from './outbound';
 import {
@@ -27,12 +29,22 @@ function lazyOutbound(): Outbound {
   return {
     assumeRole: async (...args) => (await load()).assumeRole(...args),
     getProgrammaticAccessCredentials: async (...args) => (await load()).getProgrammaticAccessCredentials(...args),
+    getUser: async (...args) => (await load()).getUser(...args),
     updateUser: async (...args) => (await load()).updateUser(...args),
     disableUser: async (...args) => (await load()).disableUser(...args),
   };
 }
 
 export async function handler(event: LifecycleEvent, context?: InvocationContext): Promise<LifecycleResponse> {
+  const logGroup = logGroupOf();
+  try {
+    // Before anything else: an event of another stack, or not of a FinspaceUser, gets no call at all.
+    refuseForeignEvent(event);
+  } catch (error) {
+    const reason = failureReason((error as Error).message, logGroup);
+    console.error(JSON.stringify({ outcome: 'refused', reason }));
+    throw failureError(reason);
+  }
   if (!warm) {
     const outbound = lazyOutbound();
     warm = { outbound, credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)) };
@@ -51,9 +63,9 @@ export async function handler(event: LifecycleEvent, context?: InvocationContext
       report: (outcome: Outcome) => console.log(JSON.stringify({ ...identifiers, outcome })),
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = failureReason(error instanceof Error ? error.message : String(error), logGroup);
     console.error(JSON.stringify({ ...identifiers, outcome: 'failed', reason }));
-    throw error instanceof Error ? error : new Error(reason);
+    throw failureError(reason);
   } finally {
     budget.dispose();
   }

@@ -6,19 +6,27 @@ import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, RetryStrategyV2 } from '@smithy/types';
 import { resolveFinspaceEndpoint } from '../finspace/endpoint';
-import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, ROLE_SESSION_NAME } from './consts';
+import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, STACK_ID_ENV } from './consts';
+import { roleSessionName } from './role-session';
 import {
   FinspaceDataClient,
   type GetProgrammaticAccessCredentialsOutput,
+  type GetUserInput,
+  type GetUserOutput,
   type UpdateUserInput,
   type UserIdOutput,
   type UserStatusChangeInput,
 } from '../finspace/client';
 
+export interface AssumeRoleOptions {
+  /** Sent as STS `ExternalId`, for a trust policy that requires one. */
+  readonly externalId?: string;
+}
+
 /** Every call takes an optional signal that abandons it, retries included (the handler's time budget). */
 export interface Outbound {
-  /** IAM credentials of the admin role (STS AssumeRole). */
-  assumeRole(roleArn: string, signal?: AbortSignal): Promise<AwsCredentialIdentity>;
+  /** IAM credentials of the admin role (STS AssumeRole), in a session named after the handler's stack. */
+  assumeRole(roleArn: string, signal?: AbortSignal, options?: AssumeRoleOptions): Promise<AwsCredentialIdentity>;
   /** Step two of FinSpace's credentials, signed with the admin role's IAM credentials. */
   getProgrammaticAccessCredentials(
     iamCredentials: AwsCredentialIdentity,
@@ -27,6 +35,11 @@ export interface Outbound {
     signal?: AbortSignal,
   ): Promise<GetProgrammaticAccessCredentialsOutput>;
   /** User operations, signed with FinSpace-issued credentials. */
+  getUser(
+    finspaceCredentials: AwsCredentialIdentity,
+    input: GetUserInput,
+    signal?: AbortSignal,
+  ): Promise<GetUserOutput>;
   updateUser(
     finspaceCredentials: AwsCredentialIdentity,
     input: UpdateUserInput,
@@ -77,10 +90,18 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
   const finspace = (credentials: AwsCredentialIdentity) =>
     new FinspaceDataClient({ region, endpoint, credentials, retryStrategy, maxAttempts, requestHandler });
 
+  // The admin role's CloudTrail shows which stack acted.
+  const sessionName = roleSessionName(env[STACK_ID_ENV]);
+
   return {
-    async assumeRole(roleArn, signal) {
+    async assumeRole(roleArn, signal, options = {}) {
       const { Credentials: c } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: ROLE_SESSION_NAME, DurationSeconds: 900 }),
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: sessionName,
+          DurationSeconds: 900,
+          ExternalId: options.externalId,
+        }),
         { abortSignal: signal },
       );
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS AssumeRole returned no credentials');
@@ -93,6 +114,7 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     },
     getProgrammaticAccessCredentials: (iam, environmentId, durationInMinutes, signal) =>
       finspace(iam).getProgrammaticAccessCredentials({ environmentId, durationInMinutes }, { abortSignal: signal }),
+    getUser: (credentials, input, signal) => finspace(credentials).getUser(input, { abortSignal: signal }),
     updateUser: (credentials, input, signal) => finspace(credentials).updateUser(input, { abortSignal: signal }),
     disableUser: (credentials, input, signal) => finspace(credentials).disableUser(input, { abortSignal: signal }),
   };

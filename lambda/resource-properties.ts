@@ -20,6 +20,7 @@ export const PROPERTY_NAMES = {
   apiAccess: 'ApiAccess',
   apiAccessPrincipalArn: 'ApiAccessPrincipalArn',
   adminRoleArn: 'AdminRoleArn',
+  externalId: 'ExternalId',
   removalPolicy: 'RemovalPolicy',
 } as const satisfies Record<DeclarationField, string>;
 
@@ -29,8 +30,11 @@ export const ATTRIBUTES = {
   environmentId: 'EnvironmentId',
 } as const;
 
-/** Added by CloudFormation to every custom resource; not ours to check. */
-const SERVICE_TOKEN = 'ServiceToken';
+/**
+ * Properties of every custom resource that CloudFormation itself reads (and
+ * passes on in the event): not ours to check.
+ */
+const CLOUDFORMATION_PROPERTIES: ReadonlySet<string> = new Set(['ServiceToken', 'ServiceTimeout']);
 
 const FIELD_BY_PROPERTY = new Map<string, DeclarationField>(
   Object.entries(PROPERTY_NAMES).map(([field, property]) => [property, field as DeclarationField]),
@@ -60,7 +64,7 @@ export function parseResourceProperties(raw: unknown): ParseResult {
   const violations: Violation[] = [];
   const declaration: { [K in DeclarationField]?: string } = {};
   for (const [property, value] of Object.entries(raw)) {
-    if (property === SERVICE_TOKEN) continue;
+    if (CLOUDFORMATION_PROPERTIES.has(property)) continue;
     const field = FIELD_BY_PROPERTY.get(property);
     if (field === undefined) {
       violations.push({ field: property, message: 'is not a FinspaceUser property' });

@@ -4,12 +4,18 @@ import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { FINSPACE_FIELDS, formatViolations, type UserDeclaration } from '../finspace/constraints';
 import {
+  type AdminRole,
   CREDENTIALS_DURATION_MINUTES,
   type FinspaceCredentialsCache,
   type IssuedCredentials,
 } from '../finspace/credentials';
+import { deleteTarget, type UserTarget } from './delete-target';
+import { disableLockoutReason, updateLockoutReason } from './lockout';
 import type { Outbound } from './outbound';
+import { physicalIdOf } from './physical-id';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
+
+export { physicalIdOf } from './physical-id';
 
 /** The event as the provider framework hands it to its onEvent handler. */
 export interface LifecycleEvent {
@@ -47,11 +53,6 @@ export class LifecycleError extends Error {
   }
 }
 
-/** Stable and injective in (environment, user): a change of either is a replacement. */
-export function physicalIdOf(declaration: Pick<UserDeclaration, 'environmentId' | 'userId'>): string {
-  return `${encodeURIComponent(declaration.environmentId)}/${encodeURIComponent(declaration.userId)}`;
-}
-
 /** The same event (a redelivery) gives the same token, so FinSpace applies it once. */
 export function clientTokenFor(event: LifecycleEvent, operation: string): string {
   return createHash('sha256')
@@ -61,39 +62,25 @@ export function clientTokenFor(event: LifecycleEvent, operation: string): string
 
 export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promise<LifecycleResponse> {
   const report = deps.report ?? (() => undefined);
-  const parsed = parseResourceProperties(event.ResourceProperties);
-
   if (event.RequestType === 'Delete') {
     const physicalId = event.PhysicalResourceId ?? event.RequestId;
-    // Properties that never validated were never applied, and a physical id we
-    // did not issue is a Create that failed: either way FinSpace has nothing of ours.
-    if (!parsed.ok || physicalIdOf(parsed.declaration) !== physicalId) {
+    const target = deleteTarget(physicalId, event.ResourceProperties);
+    // A physical id we did not issue is a Create that failed: FinSpace has nothing of ours.
+    if (target.kind === 'not-issued') {
       report('skipped');
       return { PhysicalResourceId: physicalId };
     }
-    const declaration = parsed.declaration;
-    if (declaration.removalPolicy === 'retain') {
+    if (target.kind === 'retain') {
       report('retained');
       return { PhysicalResourceId: physicalId };
     }
-    const gone = await withFinspace('DisableUser', declaration, deps, async (credentials) => {
-      try {
-        await deps.outbound.disableUser(
-          credentials,
-          { userId: declaration.userId, clientToken: clientTokenFor(event, 'DisableUser') },
-          deps.signal,
-        );
-        return false;
-      } catch (error) {
-        // The user is already gone: there is nothing left to disable.
-        if ((error as Error).name === 'ResourceNotFoundException') return true;
-        throw error;
-      }
-    });
+    if (target.kind === 'cannot-act') throw new LifecycleError(target.reason);
+    const gone = await disable(event, target.target, deps);
     report(gone ? 'already-gone' : 'disabled');
     return { PhysicalResourceId: physicalId };
   }
 
+  const parsed = parseResourceProperties(event.ResourceProperties);
   if (!parsed.ok) {
     throw new LifecycleError(`Invalid FinspaceUser properties: ${formatViolations(parsed.violations)}`);
   }
@@ -109,8 +96,11 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
     }
   }
 
-  await withFinspace('UpdateUser', declaration, deps, (credentials) =>
-    deps.outbound.updateUser(
+  await withFinspace('UpdateUser', declaration, deps, async (credentials) => {
+    const live = await deps.outbound.getUser(credentials, { userId: declaration.userId }, deps.signal);
+    const lockout = updateLockoutReason(live, declaration);
+    if (lockout) throw new LifecycleError(`UpdateUser ${declaration.userId}: ${lockout}`);
+    await deps.outbound.updateUser(
       credentials,
       {
         userId: declaration.userId,
@@ -122,10 +112,38 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
         clientToken: clientTokenFor(event, 'UpdateUser'),
       },
       deps.signal,
-    ),
-  );
+    );
+  });
   report(event.RequestType === 'Update' && event.PhysicalResourceId !== physicalId ? 'replaced' : 'updated');
   return response;
+}
+
+/** DisableUser, unless the user is the admin's own; true when the user no longer exists. */
+function disable(event: LifecycleEvent, target: UserTarget, deps: LifecycleDeps): Promise<boolean> {
+  const notFound = (error: unknown) => (error as Error).name === 'ResourceNotFoundException';
+  return withFinspace('DisableUser', target, deps, async (credentials) => {
+    let live;
+    try {
+      live = await deps.outbound.getUser(credentials, { userId: target.userId }, deps.signal);
+    } catch (error) {
+      // The user is already gone: there is nothing left to disable.
+      if (notFound(error)) return true;
+      throw error;
+    }
+    const lockout = disableLockoutReason(live, target);
+    if (lockout) throw new LifecycleError(`DisableUser ${target.userId}: ${lockout}`);
+    try {
+      await deps.outbound.disableUser(
+        credentials,
+        { userId: target.userId, clientToken: clientTokenFor(event, 'DisableUser') },
+        deps.signal,
+      );
+      return false;
+    } catch (error) {
+      if (notFound(error)) return true;
+      throw error;
+    }
+  });
 }
 
 function attributesOf(declaration: UserDeclaration): Record<string, string> {
@@ -145,20 +163,21 @@ export function changesFinspace(old: UserDeclaration, next: UserDeclaration): bo
  */
 async function withFinspace<T>(
   operation: string,
-  declaration: UserDeclaration,
+  declaration: UserTarget,
   deps: LifecycleDeps,
   call: (credentials: AwsCredentialIdentity) => Promise<T>,
 ): Promise<T> {
-  const { adminRoleArn, environmentId } = declaration;
-  const { credentials, reused } = await deps.credentials.get(adminRoleArn, environmentId, deps.signal);
+  const { environmentId } = declaration;
+  const admin = { roleArn: declaration.adminRoleArn, externalId: declaration.externalId };
+  const { credentials, reused } = await deps.credentials.get(admin, environmentId, deps.signal);
   try {
     try {
       return await call(credentials);
     } catch (error) {
       if (!reused || (error as Error).name !== 'AccessDeniedException') throw error;
-      deps.credentials.invalidate(adminRoleArn, environmentId);
+      deps.credentials.invalidate(admin, environmentId);
     }
-    const fresh = await deps.credentials.get(adminRoleArn, environmentId, deps.signal);
+    const fresh = await deps.credentials.get(admin, environmentId, deps.signal);
     return await call(fresh.credentials);
   } catch (error) {
     throw error instanceof LifecycleError ? error : failure(operation, declaration.userId, error, declaration);
@@ -167,12 +186,12 @@ async function withFinspace<T>(
 
 /** Fetches FinSpace credentials for the cache: assume the admin role, then exchange its IAM credentials. */
 export function credentialsFetcher(outbound: Outbound, now: () => number = Date.now) {
-  return async (adminRoleArn: string, environmentId: string, signal?: AbortSignal): Promise<IssuedCredentials> => {
+  return async (admin: AdminRole, environmentId: string, signal?: AbortSignal): Promise<IssuedCredentials> => {
     let iam: AwsCredentialIdentity;
     try {
-      iam = await outbound.assumeRole(adminRoleArn, signal);
+      iam = await outbound.assumeRole(admin.roleArn, signal, { externalId: admin.externalId });
     } catch (error) {
-      throw failure('AssumeRole', adminRoleArn, error);
+      throw failure('AssumeRole', admin.roleArn, error);
     }
     const requestedAt = now();
     let issued;

@@ -1,15 +1,62 @@
 import * as cdk from 'aws-cdk-lib';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
-import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT } from '../lambda/consts';
+import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT, LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
 import { handlerAssetDir } from './handler-asset';
 
 /** Days CloudWatch keeps the handler's and the framework's logs. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/** How long one handler invocation may run. */
+export const HANDLER_TIMEOUT = Duration.minutes(5);
+
+/**
+ * How long CloudFormation waits for a FinspaceUser's response (the custom
+ * resource's `ServiceTimeout`) instead of its default hour: twice the
+ * handler's timeout, which covers the framework invoking it and answering
+ * even when the handler runs its full time, and fails a stack whose handler
+ * never answers in minutes.
+ */
+export const SERVICE_TIMEOUT = Duration.minutes(HANDLER_TIMEOUT.toMinutes() * 2);
+
+/** The construct id, under the stack, of the opt-in output of the handler role's ARN. */
+export const HANDLER_ROLE_ARN_OUTPUT_ID = 'FinspaceUserHandlerRoleArn';
+
+/**
+ * How a stack's provider makes its two roles, so that a service control
+ * policy, a permissions boundary or an admin role's trust policy can find
+ * them. Given once per stack, with `FinspaceUserProvider.configure`, before
+ * the stack's first FinspaceUser.
+ */
+export interface FinspaceUserProviderOptions {
+  /**
+   * The path of both roles (for example `/finspace-user/`): an SCP or a trust
+   * policy can then match `arn:aws:iam::<account>:role/finspace-user/*`.
+   * @default '/'
+   */
+  readonly rolePath?: string;
+  /**
+   * The name of the handler's role, the one that assumes the admin roles. A
+   * name is unique in an account: one stack per account may use it.
+   * @default - a name CloudFormation generates
+   */
+  readonly handlerRoleName?: string;
+  /**
+   * The name of the provider framework's role, which only invokes the handler.
+   * @default - a name CloudFormation generates
+   */
+  readonly frameworkRoleName?: string;
+  /**
+   * A permissions boundary for both roles. (`iam.PermissionsBoundary.of(scope).apply(policy)`,
+   * the CDK's own, sets one on every role of a scope, these included.)
+   * @default - none
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+}
 
 /**
  * The Lambda runtime of the handler. Named by string, not by the
@@ -25,6 +72,15 @@ export const HANDLER_RUNTIME = new lambda.Runtime('nodejs24.x', lambda.RuntimeFa
  * `grantAssumeRole(role)`.
  */
 const PROVIDER_MARKER = Symbol.for('finspace-user.FinspaceUserProvider.v1');
+
+/** The opt-in stack output of the handler role's ARN. */
+export interface HandlerRoleArnOutputOptions {
+  /**
+   * Exports the output under this name, for `Fn::ImportValue` in another stack.
+   * @default - not exported
+   */
+  readonly exportName?: string;
+}
 
 /** What a FinspaceUser needs of its stack's provider, whichever copy of the library made it. */
 export interface IFinspaceUserProvider extends IConstruct {
@@ -54,11 +110,43 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
   static of(scope: Construct): IFinspaceUserProvider {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(FinspaceUserProvider.ID);
-    if (existing === undefined) return new FinspaceUserProvider(stack, FinspaceUserProvider.ID);
+    if (existing === undefined) return new FinspaceUserProvider(stack, FinspaceUserProvider.ID, {});
     if (FinspaceUserProvider.isFinspaceUserProvider(existing)) return existing;
     throw new Error(
       `${stack.node.path}: a construct named '${FinspaceUserProvider.ID}' already exists and is not a FinspaceUser provider`,
     );
+  }
+
+  /**
+   * Makes the stack's provider with `options` (role path, names, permissions
+   * boundary). Call it before the stack's first FinspaceUser: the provider is
+   * made once per stack, and an existing one cannot be changed.
+   */
+  static configure(scope: Construct, options: FinspaceUserProviderOptions): IFinspaceUserProvider {
+    const stack = Stack.of(scope);
+    if (stack.node.tryFindChild(FinspaceUserProvider.ID) !== undefined) {
+      throw new Error(
+        `${stack.node.path}: FinspaceUserProvider.configure must be called before the stack's first FinspaceUser ` +
+          '(its provider already exists)',
+      );
+    }
+    return new FinspaceUserProvider(stack, FinspaceUserProvider.ID, options);
+  }
+
+  /**
+   * A stack output (opt-in) holding the ARN of the handler's role, for the
+   * owner of an admin role managed elsewhere to put in its trust policy.
+   * Called again, returns the same output.
+   */
+  static outputHandlerRoleArn(scope: Construct, options: HandlerRoleArnOutputOptions = {}): CfnOutput {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(HANDLER_ROLE_ARN_OUTPUT_ID);
+    if (existing instanceof CfnOutput) return existing;
+    return new CfnOutput(stack, HANDLER_ROLE_ARN_OUTPUT_ID, {
+      value: FinspaceUserProvider.of(stack).handlerRole.roleArn,
+      description: 'The role the FinspaceUser handler runs as: trust it in each admin role (sts:AssumeRole)',
+      exportName: options.exportName,
+    });
   }
 
   /** The onEvent handler that talks to STS and FinSpace. */
@@ -70,14 +158,18 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
   private readonly assumeRoleStatement: iam.PolicyStatement;
   private readonly adminRoleArns = new Set<string>();
 
-  private constructor(scope: Construct, id: string) {
+  private constructor(scope: Construct, id: string, options: FinspaceUserProviderOptions) {
     super(scope, id);
     Object.defineProperty(this, PROVIDER_MARKER, { value: true });
 
-    const { logGroup: handlerLogs, role: handlerRole } = this.functionIdentity(
-      'Handler',
-      'FinspaceUser handler: assumes the declared FinSpace admin roles',
-    );
+    const { logGroup: handlerLogs, role: handlerRole } = this.functionIdentity({
+      prefix: 'Handler',
+      description: 'FinspaceUser handler: assumes the declared FinSpace admin roles',
+      roleName: options.handlerRoleName,
+      options,
+      // The handler's log is the audit trail of who changed which user: it outlives the stack.
+      logRemoval: RemovalPolicy.RETAIN,
+    });
     this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
     this.handlerRole = handlerRole;
 
@@ -89,18 +181,29 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
       runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.minutes(5),
+      timeout: HANDLER_TIMEOUT,
       role: handlerRole,
       logGroup: handlerLogs,
-      // The SDK's own settings: enough attempts to ride out a burst, and client-side rate limiting
-      // so that a stack of users deploying at once backs off together (see the fleet benchmark).
-      environment: { AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS), AWS_RETRY_MODE: 'adaptive' },
+      environment: {
+        // The SDK's own settings: enough attempts to ride out a burst, and client-side rate limiting
+        // so that a stack of users deploying at once backs off together (see the fleet benchmark).
+        AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS),
+        AWS_RETRY_MODE: 'adaptive',
+        // The handler acts on this stack's events only, and names it in its AssumeRole sessions.
+        [STACK_ID_ENV]: Aws.STACK_ID,
+        // Failure reasons point here.
+        [LOG_GROUP_ENV]: handlerLogs.logGroupName,
+      },
     });
 
-    const { logGroup: frameworkLogs, role: frameworkRole } = this.functionIdentity(
-      'Framework',
-      'FinspaceUser provider framework: invokes the handler',
-    );
+    const { logGroup: frameworkLogs, role: frameworkRole } = this.functionIdentity({
+      prefix: 'Framework',
+      description: 'FinspaceUser provider framework: invokes the handler',
+      roleName: options.frameworkRoleName,
+      options,
+      // It logs nothing below FATAL (see below).
+      logRemoval: RemovalPolicy.DESTROY,
+    });
     const provider = new Provider(this, 'Provider', {
       onEventHandler: this.handler,
       frameworkOnEventRole: frameworkRole,
@@ -126,14 +229,25 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
   }
 
   /** A function's own log group (bounded retention) and role, which may write to it and nothing else yet. */
-  private functionIdentity(prefix: string, description: string): { logGroup: logs.LogGroup; role: iam.Role } {
+  private functionIdentity(identity: {
+    prefix: string;
+    description: string;
+    roleName?: string;
+    options: FinspaceUserProviderOptions;
+    logRemoval: RemovalPolicy;
+  }): { logGroup: logs.LogGroup; role: iam.Role } {
+    const { prefix, options } = identity;
+    // A generated name: a retained log group never clashes with the next deploy's.
     const logGroup = new logs.LogGroup(this, `${prefix}Logs`, {
       retention: LOG_RETENTION,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: identity.logRemoval,
     });
     const role = new iam.Role(this, `${prefix}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description,
+      description: identity.description,
+      roleName: identity.roleName,
+      path: options.rolePath,
+      permissionsBoundary: options.permissionsBoundary,
     });
     logGroup.grantWrite(role);
     return { logGroup, role };

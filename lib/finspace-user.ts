@@ -1,9 +1,9 @@
-import { CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { formatViolations, type PartialDeclaration, validateDeclaration } from '../finspace/constraints';
 import { ATTRIBUTES, RESOURCE_TYPE, toResourceProperties } from '../lambda/resource-properties';
-import { FinspaceUserProvider } from './finspace-user-provider';
+import { FinspaceUserProvider, SERVICE_TIMEOUT } from './finspace-user-provider';
 
 /** Fields given as roles: a broken rule names the prop the user wrote. */
 const PROP_OF_FIELD: Record<string, string> = {
@@ -56,9 +56,9 @@ export interface FinspaceUserProps {
   /**
    * The IAM role allowed to obtain API credentials for this user (FinSpace's
    * `apiAccessPrincipalArn`): a role of this app, or one managed elsewhere
-   * with `iam.Role.fromRoleArn`. Only with `apiAccess: FinspaceApiAccess.ENABLED`;
-   * with DISABLED (or apiAccess left out) declaring a principal is an error,
-   * since FinSpace would not use it.
+   * with `iam.Role.fromRoleArn`. FinSpace uses it while API access is
+   * ENABLED; with DISABLED it keeps it on record (synth warns), and without
+   * `apiAccess` the setting stays as FinSpace has it.
    * @default - not managed: FinSpace keeps the current principal
    */
   readonly apiAccessPrincipal?: iam.IRole;
@@ -72,6 +72,15 @@ export interface FinspaceUserProps {
    * adds that trust (see the README).
    */
   readonly adminRole: iam.IRole;
+
+  /**
+   * The external id the handler sends when it assumes `adminRole` (STS
+   * `ExternalId`, 2 to 1224 characters of `[\w+=,.@:\/-]`), for an admin role
+   * whose trust policy requires one (`sts:ExternalId`). Not a secret to AWS,
+   * but never logged nor echoed in messages.
+   * @default - none sent
+   */
+  readonly externalId?: string;
 
   /**
    * What deleting the resource (or replacing it) does to the FinSpace user:
@@ -91,6 +100,8 @@ export class FinspaceUser extends Construct {
   readonly userId: string;
   /** The FinSpace environment id. */
   readonly environmentId: string;
+  /** The role the stack's FinspaceUser handler runs as: an admin role managed elsewhere must trust it. */
+  readonly handlerRole: iam.IRole;
 
   constructor(scope: Construct, id: string, props: FinspaceUserProps) {
     super(scope, id);
@@ -104,6 +115,7 @@ export class FinspaceUser extends Construct {
       apiAccess: props.apiAccess,
       apiAccessPrincipalArn: props.apiAccessPrincipal?.roleArn,
       adminRoleArn: props.adminRole.roleArn,
+      externalId: props.externalId,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     };
     // Tokens are checked again by the handler once CloudFormation resolves them.
@@ -113,12 +125,23 @@ export class FinspaceUser extends Construct {
       throw new Error(`FinspaceUser ${this.node.path}: ${formatViolations(named)}`);
     }
 
+    if (props.apiAccess === FinspaceApiAccess.DISABLED && props.apiAccessPrincipal !== undefined) {
+      Annotations.of(this).addWarningV2(
+        'finspace-user:principal-without-api-access',
+        'apiAccessPrincipal is declared with apiAccess DISABLED: FinSpace keeps the principal on record, ' +
+          'but it cannot obtain API credentials until apiAccess is ENABLED.',
+      );
+    }
+
     const provider = FinspaceUserProvider.of(this);
     provider.grantAssumeRole(props.adminRole);
+    this.handlerRole = provider.handlerRole;
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,
       properties: toResourceProperties(declaration),
+      // A handler that never answers fails the stack in minutes, not CloudFormation's default hour.
+      serviceTimeout: SERVICE_TIMEOUT,
     });
     this.userId = resource.getAttString(ATTRIBUTES.userId);
     this.environmentId = resource.getAttString(ATTRIBUTES.environmentId);

@@ -1,2 +1,7 @@
 export { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from './finspace-user';
-export { FinspaceUserProvider, type IFinspaceUserProvider } from './finspace-user-provider';
+export {
+  FinspaceUserProvider,
+  type FinspaceUserProviderOptions,
+  type HandlerRoleArnOutputOptions,
+  type IFinspaceUserProvider,
+} from './finspace-user-provider';

@@ -34,6 +34,8 @@ export interface AccessKeyRecord {
   kind: 'iam' | 'finspace';
   /** IAM keys: the IAM role (or user) ARN the key acts as. */
   principalArn?: string;
+  /** STS session keys: the session name given to AssumeRole (what CloudTrail shows of the caller). */
+  sessionName?: string;
   /** FinSpace keys: the environment and user they were issued for. */
   environmentId?: string;
   userId?: string;
@@ -50,8 +52,11 @@ export interface EmulatorState {
   accountId: string;
   /** Users by environment id, then user id. */
   environments: Record<string, Record<string, UserRecord>>;
-  /** Roles that may be assumed, with the principal ARNs each trusts (`*`: any). */
-  roles: Record<string, { trusted: string[] }>;
+  /**
+   * Roles that may be assumed, with the principal ARNs each trusts (`*`: any),
+   * and the external id its trust policy requires (`sts:ExternalId`), if any.
+   */
+  roles: Record<string, { trusted: string[]; externalId?: string }>;
   accessKeys: Record<string, AccessKeyRecord>;
   idempotency: Record<string, IdempotencyRecord>;
 }

@@ -4,6 +4,7 @@
 import { chmodSync, createWriteStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GetUserOutput } from '../finspace/client';
+import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
 import { readStacks, type StackUsers } from '../cli/cloud-assembly';
 import type { UserRow } from './deploy-report';
@@ -88,9 +89,11 @@ export function declaredProperties(cdkOut: string): Record<string, unknown>[] {
 
 /** The (environment, admin role) a declared user is read through. */
 function targetOf(properties: Record<string, unknown>): ReadTarget & { userId: string } {
+  const externalId = properties[PROPERTY_NAMES.externalId];
   return {
     environmentId: String(properties[PROPERTY_NAMES.environmentId]),
     adminRoleArn: String(properties[PROPERTY_NAMES.adminRoleArn]),
+    ...(typeof externalId === 'string' ? { externalId } : {}),
     userId: String(properties[PROPERTY_NAMES.userId]),
   };
 }
@@ -136,7 +139,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     if (options.readUsers === false) return all;
     const seen = new Set<string>();
     for (const { target } of touched.values()) {
-      const key = `${target.environmentId}\n${target.adminRoleArn}`;
+      const key = `${target.environmentId}\n${target.adminRoleArn}\n${target.externalId ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       try {
@@ -175,6 +178,10 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
           AWS_LAMBDA_FUNCTION_NAME: `${stack.stackName}-FinspaceUserHandler`,
+          // The template holds references that CloudFormation resolves: the stack id is the one this
+          // deploy's events carry; there is no log group here (handler.log, which the CLI names).
+          [STACK_ID_ENV]: deployed.stackId,
+          [LOG_GROUP_ENV]: '',
           // Lambda runs a current Node.js; the SDK's warning about Node 20 is noise here.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.handlerEnvironment,

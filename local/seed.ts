@@ -23,6 +23,8 @@ export function adminUserIdFor(adminRoleArn: string): string {
 export function seedFromDeclarations(declared: readonly DeclaredProperties[]): EmulatorState {
   const state = emptyState();
   const admins = new Map<string, Set<string>>();
+  /** The external id each admin role is declared with: its trust policy requires it. */
+  const externalIds = new Map<string, string>();
   for (const properties of declared) {
     const environmentId = text(properties, 'environmentId');
     const userId = text(properties, 'userId');
@@ -43,6 +45,8 @@ export function seedFromDeclarations(declared: readonly DeclaredProperties[]): E
           )
         : seedUser(userId, 'APP_USER', text(properties, 'firstName'), text(properties, 'lastName'), 'DISABLED');
     if (principal) state.roles[principal] ??= { trusted: ['*'] };
+    const externalId = text(properties, 'externalId');
+    if (adminRoleArn && externalId) externalIds.set(adminRoleArn, externalId);
     if (adminRoleArn) {
       if (!admins.has(environmentId)) admins.set(environmentId, new Set());
       admins.get(environmentId)?.add(adminRoleArn);
@@ -51,7 +55,11 @@ export function seedFromDeclarations(declared: readonly DeclaredProperties[]): E
   for (const [environmentId, roles] of admins) {
     const users = state.environments[environmentId];
     for (const roleArn of roles) {
-      state.roles[roleArn] = { trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn] };
+      const externalId = externalIds.get(roleArn);
+      state.roles[roleArn] = {
+        trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn],
+        ...(externalId ? { externalId } : {}),
+      };
       const mapped = Object.values(users).some((u) => u.type === 'SUPER_USER' && u.apiAccessPrincipalArn === roleArn);
       if (!mapped) {
         const userId = adminUserIdFor(roleArn);

@@ -33,9 +33,15 @@ export function assumeRole(state: EmulatorState, caller: AccessKeyRecord, form: 
   if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) {
     throw new ServiceError('ValidationError', 400, 'DurationSeconds must be between 900 and 43200');
   }
+  const externalId = form.get('ExternalId');
+  if (externalId !== null && !/^[\w+=,.@:/-]{2,1224}$/.test(externalId))
+    throw new ServiceError('ValidationError', 400, 'ExternalId is invalid');
   const role = state.roles[roleArn];
   const callerArn = caller.principalArn ?? '';
-  if (caller.kind !== 'iam' || !role || !(role.trusted.includes('*') || role.trusted.includes(callerArn))) {
+  const trusted = role !== undefined && (role.trusted.includes('*') || role.trusted.includes(callerArn));
+  // A trust policy's `"Condition": {"StringEquals": {"sts:ExternalId": ...}}`: no match, no session.
+  const externalIdMatches = role?.externalId === undefined || role.externalId === externalId;
+  if (caller.kind !== 'iam' || !trusted || !externalIdMatches) {
     throw new ServiceError(
       'AccessDenied',
       403,
@@ -50,6 +56,7 @@ export function assumeRole(state: EmulatorState, caller: AccessKeyRecord, form: 
     expiresAt,
     kind: 'iam',
     principalArn: roleArn,
+    sessionName,
   };
   state.accessKeys[accessKeyId] = record;
   const roleName = roleArn.split('/').pop() ?? roleArn;

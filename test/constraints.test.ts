@@ -75,16 +75,60 @@ describe('enums and required fields', () => {
   });
 });
 
-describe('combinations', () => {
+describe('combinations: none refused, as UpdateUser refuses none', () => {
   const principal = 'arn:aws:iam::123456789012:role/Pipeline';
-  test('a principal with apiAccess ENABLED is fine', () => {
-    expect(fieldsOf({ ...VALID, apiAccess: 'ENABLED', apiAccessPrincipalArn: principal })).toEqual([]);
+  test.each([['ENABLED'], ['DISABLED'], [undefined]])('a principal with apiAccess %s is accepted', (apiAccess) => {
+    expect(fieldsOf({ ...VALID, apiAccess, apiAccessPrincipalArn: principal })).toEqual([]);
   });
-  test.each([['DISABLED'], [undefined]])('a principal with apiAccess %s is refused', (apiAccess) => {
-    const violations = validateDeclaration({ ...VALID, apiAccess, apiAccessPrincipalArn: principal });
-    expect(violations).toEqual([
-      { field: 'apiAccessPrincipalArn', message: expect.stringMatching(/only be set when apiAccess is ENABLED/) },
+});
+
+describe('URL path safety and well-formed text', () => {
+  test.each(['.', '..'])('userId %j is refused: a dot segment would leave /user/{userId}', (userId) => {
+    expect(validateDeclaration({ ...VALID, userId })).toEqual([
+      { field: 'userId', message: `must not be "." or "..": it is a URL path segment (got "${userId}")` },
     ]);
+  });
+
+  test('dots inside a user id are fine', () => {
+    expect(fieldsOf({ ...VALID, userId: '...' })).toEqual([]);
+    expect(fieldsOf({ ...VALID, userId: 'u.1' })).toEqual([]);
+  });
+
+  test.each(Object.keys(STRING_SHAPES) as (keyof typeof STRING_SHAPES)[])(
+    '%s with a lone surrogate is refused, without echoing it',
+    (field) => {
+      const valid: Record<string, string> = {
+        environmentId: 'env\uD800',
+        userId: 'u\uDC00',
+        firstName: 'Ad\uD83Da',
+        lastName: '\uDE00Lovelace',
+        apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/P\uD800',
+        adminRoleArn: 'arn:aws:iam::123456789012:role/A\uDBFF',
+        externalId: 'ext\uD800id',
+      };
+      const violations = validateDeclaration({ ...VALID, [field]: valid[field] });
+      expect(violations).toEqual([{ field, message: expect.stringMatching(/^must be well-formed Unicode text/) }]);
+    },
+  );
+
+  test('a surrogate pair (an astral character) is fine', () => {
+    expect(fieldsOf({ ...VALID, firstName: 'Ada 😀' })).toEqual([]);
+  });
+});
+
+describe('externalId (STS ExternalId)', () => {
+  test('2 to 1224 characters of [\\w+=,.@:/-]', () => {
+    expect(fieldsOf({ ...VALID, externalId: 'ab' })).toEqual([]);
+    expect(fieldsOf({ ...VALID, externalId: 'x'.repeat(1224) })).toEqual([]);
+    expect(fieldsOf({ ...VALID, externalId: 'a+b=c,d.e@f:g/h-i_j' })).toEqual([]);
+    expect(fieldsOf({ ...VALID, externalId: 'a' })).toEqual(['externalId']);
+    expect(fieldsOf({ ...VALID, externalId: 'x'.repeat(1225) })).toEqual(['externalId']);
+    expect(fieldsOf({ ...VALID, externalId: 'has space' })).toEqual(['externalId']);
+  });
+
+  test('is never echoed', () => {
+    const [violation] = validateDeclaration({ ...VALID, externalId: 'tenant 42' });
+    expect(violation.message).not.toContain('tenant');
   });
 });
 
@@ -95,7 +139,7 @@ describe('tokens', () => {
       fieldsOf({ ...VALID, userId: '${Token[TOKEN.1]}'.repeat(3), adminRoleArn: '${Token[TOKEN.2]}' }, isToken),
     ).toEqual([]);
   });
-  test('an unresolved apiAccess lets a principal through, to be checked at deploy time', () => {
+  test('an unresolved apiAccess with a principal passes', () => {
     expect(
       fieldsOf(
         { ...VALID, apiAccess: '${Token[TOKEN.3]}', apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/P1' },
@@ -119,6 +163,14 @@ describe('resource properties', () => {
     const properties = toResourceProperties(declaration);
     expect(Object.keys(properties).every((k) => Object.values(PROPERTY_NAMES).includes(k as never))).toBe(true);
     expect(parseResourceProperties({ ServiceToken: 'arn', ...properties })).toEqual({ ok: true, declaration });
+  });
+
+  test("ServiceToken and ServiceTimeout are CloudFormation's, not ours to refuse", () => {
+    const properties = toResourceProperties(VALID);
+    expect(parseResourceProperties({ ServiceToken: 'arn', ServiceTimeout: '600', ...properties })).toEqual({
+      ok: true,
+      declaration: VALID,
+    });
   });
 
   test('not an object', () => {

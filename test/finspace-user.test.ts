@@ -48,6 +48,7 @@ describe('resources', () => {
       'AdminRoleArn',
       'EnvironmentId',
       'RemovalPolicy',
+      'ServiceTimeout',
       'ServiceToken',
       'Type',
       'UserId',
@@ -174,10 +175,9 @@ describe('synth-time validation', () => {
     [{ userId: '' }, 'userId: must be 1 to 26 characters long, is 0'],
     [{ environmentId: 'e'.repeat(27) }, 'environmentId: must be 1 to 26 characters long, is 27'],
     [{ type: 'ROOT' as FinspaceUserType }, 'type: must be one of SUPER_USER, APP_USER (got "ROOT")'],
-    [
-      { apiAccess: FinspaceApiAccess.DISABLED, apiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/P1' },
-      'apiAccessPrincipal.roleArn: may only be set when apiAccess is ENABLED (apiAccess is DISABLED)',
-    ],
+    [{ userId: '..' }, 'userId: must not be "." or "..": it is a URL path segment (got "..")'],
+    [{ lastName: 'Love\uDC00lace' }, 'lastName: must be well-formed Unicode text (a lone surrogate at index 4)'],
+    [{ externalId: 'x' }, 'externalId: must be 2 to 1224 characters long, is 1'],
     [{ removalPolicy: RemovalPolicy.SNAPSHOT }, 'removalPolicy: must be one of retain, destroy (got "snapshot")'],
   ])('%o fails naming the construct path and the field', (props, message) => {
     expect(() => stackWith(props as Partial<UserSpec>)).toThrow(`FinspaceUser Test/User0: ${message}`);

@@ -12,7 +12,8 @@ import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { readStacks } from '../cli/cloud-assembly';
 import { demoState } from './support/demo-state';
-import { createEvent, ENVIRONMENT, properties } from './support/events';
+import { STACK_ID_ENV } from '../lambda/consts';
+import { createEvent, ENVIRONMENT, properties, STACK_ID } from './support/events';
 
 function synth(): string {
   const outdir = mkdtempSync(join(tmpdir(), 'finspace-user-synth-'));
@@ -57,6 +58,8 @@ const lambdaEnv = () => ({
   AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
   AWS_MAX_ATTEMPTS: '3',
+  // CloudFormation resolves the stack id into the function's environment
+  [STACK_ID_ENV]: STACK_ID,
 });
 
 test('the asset: a small handler file and the network stack beside it, minified, needing no AWS SDK from the runtime', () => {
@@ -106,13 +109,14 @@ test('an event that calls nothing never loads the network stack', async () => {
   expect(emulator.calls).toEqual([]);
 });
 
-test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, then UpdateUser signed with FinSpace credentials', async () => {
+test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, GetUser, then UpdateUser signed with FinSpace credentials', async () => {
   const [stack] = readStacks(outdir);
   const result = await runAsset(stack.handler!.assetDir, createEvent(), lambdaEnv());
   expect(result.stdout).toContain('RESULT {"PhysicalResourceId":"demoenvironment0000000001/u-quant-analyst"');
   expect(emulator.calls.map((c) => [c.operation, c.statusCode])).toEqual([
     ['AssumeRole', 200],
     ['GetProgrammaticAccessCredentials', 200],
+    ['GetUser', 200],
     ['UpdateUser', 200],
   ]);
   expect(emulator.state.environments[ENVIRONMENT]['u-quant-analyst']).toMatchObject({
@@ -142,7 +146,7 @@ test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS keeps it
   await other.close();
   expect(result.stdout).toContain('RESULT');
   expect(emulator.calls.map((c) => c.operation)).toEqual(['AssumeRole']);
-  expect(other.calls.map((c) => c.operation)).toEqual(['GetProgrammaticAccessCredentials', 'UpdateUser']);
+  expect(other.calls.map((c) => c.operation)).toEqual(['GetProgrammaticAccessCredentials', 'GetUser', 'UpdateUser']);
 });
 
 test('an invalid event fails naming the field, and nothing reaches the endpoint', async () => {

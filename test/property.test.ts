@@ -29,6 +29,7 @@ function propsOf(d: GeneratedDeclaration): UserSpec {
     apiAccess: d.apiAccess.value as UserSpec['apiAccess'],
     apiAccessPrincipalArn: d.apiAccessPrincipalArn.value,
     adminRoleArn: d.adminRoleArn.value as string,
+    externalId: d.externalId.value,
     // an unknown policy string passes through as is, to be refused
     removalPolicy: removal === undefined ? undefined : (REMOVAL[removal] ?? (removal as RemovalPolicy)),
   };
@@ -130,7 +131,7 @@ test('the handler: an invalid event fails naming each offending field and makes 
       if (expected.size === 0) return outcome === undefined && outbound.writes().length === 1;
       failures++;
       if (!(outcome instanceof Error) || outbound.calls.length !== 0) return false;
-      // each offending field is named (the combination rule may add apiAccessPrincipalArn when apiAccess itself is broken)
+      // each offending field is named
       return [...expected].every((field) => outcome.message.includes(`${field}:`));
     }),
     { numRuns: 3000 },

@@ -28,6 +28,7 @@ describe('Create', () => {
     expect(outbound.calls.map((c) => c.operation)).toEqual([
       'assumeRole',
       'getProgrammaticAccessCredentials',
+      'getUser', // the lockout check (lambda/lockout.ts)
       'updateUser',
     ]);
     expect(outbound.calls[0].input).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin' });
@@ -36,6 +37,7 @@ describe('Create', () => {
       input: { environmentId: ENVIRONMENT, durationInMinutes: 60 },
     });
     expect(outbound.calls[2].signedWith).toBe('FSIA1');
+    expect(outbound.calls[3].signedWith).toBe('FSIA1');
     expect(response).toEqual({
       PhysicalResourceId: PHYSICAL_ID,
       Data: { UserId: 'u-quant-analyst', EnvironmentId: ENVIRONMENT },
@@ -209,16 +211,24 @@ describe('Update', () => {
 
   test('to invalid properties fails before any call', async () => {
     const { outbound, run } = setup();
-    await expect(
-      run(
-        updateEvent(
-          PHYSICAL_ID,
-          properties({ ApiAccess: 'DISABLED', ApiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/X1' }),
-          properties(),
-        ),
-      ),
-    ).rejects.toThrow(/apiAccessPrincipalArn: may only be set when apiAccess is ENABLED/);
+    await expect(run(updateEvent(PHYSICAL_ID, properties({ FirstName: ' ' }), properties()))).rejects.toThrow(
+      /firstName: must match the pattern/,
+    );
     expect(outbound.calls).toEqual([]);
+  });
+
+  test('to apiAccess DISABLED with a principal sends both (FinSpace keeps the principal on record)', async () => {
+    const { outbound, run, outcomes } = setup();
+    const principal = 'arn:aws:iam::123456789012:role/DataPipeline';
+    await run(
+      updateEvent(
+        PHYSICAL_ID,
+        properties({ ApiAccess: 'DISABLED', ApiAccessPrincipalArn: principal }),
+        properties({ ApiAccess: 'ENABLED', ApiAccessPrincipalArn: principal }),
+      ),
+    );
+    expect(outbound.writes()[0].input).toMatchObject({ apiAccess: 'DISABLED', apiAccessPrincipalArn: principal });
+    expect(outcomes).toEqual(['updated']);
   });
 });
 
@@ -247,8 +257,9 @@ describe('Delete', () => {
 
   test('with DESTROY of a user FinSpace no longer has succeeds', async () => {
     const { outbound, run, outcomes } = setup();
-    outbound.failNext('disableUser', new ResourceNotFoundException('no such user', { httpStatusCode: 404 }));
+    outbound.failNext('getUser', new ResourceNotFoundException('no such user', { httpStatusCode: 404 }));
     await expect(run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' })))).resolves.toBeDefined();
+    expect(outbound.writes()).toEqual([]);
     expect(outcomes).toEqual(['already-gone']);
   });
 
@@ -269,9 +280,11 @@ describe('Delete', () => {
     expect(response.PhysicalResourceId).toBe(marker);
   });
 
-  test('of properties that never validated makes no call', async () => {
-    const { outbound, run } = setup();
-    await run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy', FirstName: '' })));
-    expect(outbound.calls).toEqual([]);
+  test("of properties that break today's rules still disables a DESTROY user", async () => {
+    const { outbound, run, outcomes } = setup();
+    // a name valid under an older rule, and a property since dropped
+    await run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy', FirstName: '', Nickname: 'Ada' })));
+    expect(outbound.writes().map((w) => w.operation)).toEqual(['disableUser']);
+    expect(outcomes).toEqual(['disabled']);
   });
 });

@@ -93,7 +93,8 @@ export async function planUsers(
       }
       let live: GetUserOutput;
       try {
-        live = await reader.getUser({ environmentId, adminRoleArn }, userId);
+        const externalId = typeof declared.externalId === 'string' ? declared.externalId : undefined;
+        live = await reader.getUser({ environmentId, adminRoleArn, externalId }, userId);
       } catch (error) {
         if (error instanceof Error && error.name === 'ResourceNotFoundException') {
           plans.push({ ...base, status: 'missing', changes: [] });

@@ -31,13 +31,27 @@ const blank = (min: number, max: number) =>
 const valid = (arb: fc.Arbitrary<string | undefined>) => arb.map((value): Generated => ({ value, valid: true }));
 const invalid = (arb: fc.Arbitrary<string>) => arb.map((value): Generated => ({ value, valid: false }));
 
-/** A string shape with a length range and, optionally, the `\S` pattern. */
-function shaped(min: number, max: number, visible: boolean): fc.Arbitrary<Generated> {
-  const good = codePoints(min, max).filter((s) => !visible || hasVisible(s));
+/** `value` with a lone surrogate put in: not Unicode text, refused for every string field. */
+const withLoneSurrogate = (arb: fc.Arbitrary<string>) =>
+  fc.tuple(arb, fc.integer({ min: 0xd800, max: 0xdfff }), fc.nat()).map(([value, half, at]) => {
+    const i = at % (value.length + 1);
+    return `${value.slice(0, i)}${String.fromCharCode(half)}${value.slice(i)}`;
+  });
+
+/** The dot segments, refused where a value is a URL path segment (the user id). */
+const DOT_SEGMENTS = ['.', '..'];
+
+/** A string shape with a length range and, optionally, the `\S` pattern and the path-segment rule. */
+function shaped(min: number, max: number, visible: boolean, pathSegment = false): fc.Arbitrary<Generated> {
+  const good = codePoints(min, max).filter(
+    (s) => (!visible || hasVisible(s)) && (!pathSegment || !DOT_SEGMENTS.includes(s)),
+  );
   const bad = [
     codePoints(max + 1, max + 20),
+    withLoneSurrogate(codePoints(Math.max(min - 1, 0), max - 1).filter((s) => !visible || hasVisible(s))),
     ...(min > 0 ? [fc.constant('')] : []),
     ...(visible ? [blank(1, max)] : []),
+    ...(pathSegment ? [fc.constantFrom(...DOT_SEGMENTS)] : []),
   ];
   return fc.oneof({ weight: 6, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(fc.oneof(...bad)) });
 }
@@ -58,8 +72,24 @@ export function roleArn(): fc.Arbitrary<Generated> {
     fc.tuple(account, name).map(([a, n]) => `arn:aws:iam::${a}:role/${n} x`), // a space
     account.map((a) => `arn:aws:iam::${a}:role/${'r'.repeat(2048)}`), // too long
     fc.constant('arn:aws:iam::1:role'), // too short
+    withLoneSurrogate(fc.tuple(account, name).map(([a, n]) => `arn:aws:iam::${a}:role/${n}`)), // not Unicode text
   );
   return fc.oneof({ weight: 6, arbitrary: valid(good) }, { weight: 1, arbitrary: invalid(bad) });
+}
+
+const EXTERNAL_ID_CHARS = 'abcXYZ0189_+=,.@:/-'.split('');
+
+/** STS ExternalId: 2 to 1224 characters of [\w+=,.@:/-]. */
+export function externalId(): fc.Arbitrary<Generated> {
+  const chars = (min: number, max: number) =>
+    fc.array(fc.constantFrom(...EXTERNAL_ID_CHARS), { minLength: min, maxLength: max }).map((c) => c.join(''));
+  const bad = fc.oneof(
+    chars(0, 1), // too short
+    chars(1225, 1230), // too long
+    fc.tuple(chars(1, 20), fc.constantFrom(' ', '#', '~', '\u00e9')).map(([s, c]) => `${s}${c}`), // a character STS refuses
+    withLoneSurrogate(chars(2, 20)),
+  );
+  return fc.oneof({ weight: 6, arbitrary: valid(chars(2, 64)) }, { weight: 1, arbitrary: invalid(bad) });
 }
 
 function oneOf(values: readonly string[], optional: boolean): fc.Arbitrary<Generated> {
@@ -82,6 +112,7 @@ export const FIELDS = [
   'apiAccess',
   'apiAccessPrincipalArn',
   'adminRoleArn',
+  'externalId',
   'removalPolicy',
 ] as const;
 export type Field = (typeof FIELDS)[number];
@@ -90,21 +121,19 @@ export type GeneratedDeclaration = Record<Field, Generated>;
 export function declaration(): fc.Arbitrary<GeneratedDeclaration> {
   return fc.record({
     environmentId: shaped(1, 26, false),
-    userId: shaped(1, 26, true),
+    userId: shaped(1, 26, true, true),
     type: oneOf(['SUPER_USER', 'APP_USER'], false),
     firstName: optional(shaped(1, 50, true)),
     lastName: optional(shaped(1, 50, true)),
     apiAccess: oneOf(['ENABLED', 'DISABLED'], true),
     apiAccessPrincipalArn: optional(roleArn()),
     adminRoleArn: roleArn(),
+    externalId: optional(externalId()),
     removalPolicy: oneOf(['retain', 'destroy'], true),
   });
 }
 
-/** The fields the declaration breaks, by construction: each value's own validity, and the one combination rule. */
+/** The fields the declaration breaks, by construction: each value's own validity (no rule combines fields). */
 export function invalidFields(d: GeneratedDeclaration): Set<string> {
-  const fields = new Set<string>(FIELDS.filter((f) => !d[f].valid));
-  if (d.apiAccessPrincipalArn.value !== undefined && d.apiAccess.value !== 'ENABLED')
-    fields.add('apiAccessPrincipalArn');
-  return fields;
+  return new Set<string>(FIELDS.filter((f) => !d[f].valid));
 }

@@ -1,7 +1,8 @@
 // A fake of the handler's only network module: it records every call with
 // the credentials that signed it, and fails the calls a test scripts.
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { Outbound } from '../../lambda/outbound';
+import type { GetUserOutput } from '../../finspace/client';
+import type { AssumeRoleOptions, Outbound } from '../../lambda/outbound';
 
 export const IAM_CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: 'ASIAADMINROLE',
@@ -19,6 +20,8 @@ export class FakeOutbound implements Outbound {
   readonly calls: RecordedCall[] = [];
   private issued = 0;
   private readonly failures = new Map<keyof Outbound, Error[]>();
+  /** What GetUser answers per user id; a user not here is an enabled APP_USER without API access. */
+  readonly liveUsers = new Map<string, GetUserOutput>();
 
   /** The next calls of `operation` throw these errors, in order. */
   failNext(operation: keyof Outbound, ...errors: Error[]): void {
@@ -35,8 +38,8 @@ export class FakeOutbound implements Outbound {
     if (error) throw error;
   }
 
-  async assumeRole(roleArn: string) {
-    this.record('assumeRole', undefined, { roleArn });
+  async assumeRole(roleArn: string, _signal?: AbortSignal, options: AssumeRoleOptions = {}) {
+    this.record('assumeRole', undefined, options.externalId === undefined ? { roleArn } : { roleArn, ...options });
     return IAM_CREDENTIALS;
   }
 
@@ -51,6 +54,18 @@ export class FakeOutbound implements Outbound {
       },
       durationInMinutes,
     };
+  }
+
+  async getUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['getUser']>[1]) {
+    this.record('getUser', credentials, input);
+    return (
+      this.liveUsers.get(input.userId) ?? {
+        userId: input.userId,
+        status: 'ENABLED' as const,
+        type: 'APP_USER' as const,
+        apiAccess: 'DISABLED' as const,
+      }
+    );
   }
 
   async updateUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['updateUser']>[1]) {

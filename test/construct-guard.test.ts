@@ -1,0 +1,155 @@
+// The construct's side of issue 10: the handler knows its stack and its log
+// group, its roles can be found by policy, its role's ARN can be exported,
+// CloudFormation waits minutes rather than an hour, the audit log outlives the
+// stack, and only what UpdateUser refuses is refused.
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { FinspaceApiAccess, FinspaceUserProvider, FinspaceUserType } from '../lib';
+import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
+import { declareUser, type UserSpec } from './support/roles';
+
+const BASE: UserSpec = {
+  environmentId: 'demoenvironment0000000001',
+  userId: 'u-quant-analyst',
+  type: FinspaceUserType.APP_USER,
+  adminRoleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin',
+};
+const PRINCIPAL = 'arn:aws:iam::123456789012:role/Pipeline';
+
+function stackWith(props: Partial<UserSpec> = {}): Stack {
+  const stack = new Stack(new App(), 'Test');
+  declareUser(stack, 'User', { ...BASE, ...props });
+  return stack;
+}
+
+function handlerFunction(template: Template) {
+  const [handler] = Object.values(
+    template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
+  );
+  return handler;
+}
+
+describe('the handler knows its stack and its log group', () => {
+  test('the stack id and the handler log group are in its environment', () => {
+    const template = Template.fromStack(stackWith());
+    const variables = handlerFunction(template).Properties.Environment.Variables;
+    expect(variables[STACK_ID_ENV]).toEqual({ Ref: 'AWS::StackId' });
+    const logGroupId = Object.keys(template.findResources('AWS::Logs::LogGroup')).find((id) =>
+      id.includes('HandlerLogs'),
+    );
+    expect(variables[LOG_GROUP_ENV]).toEqual({ Ref: logGroupId });
+    expect(handlerFunction(template).Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
+  });
+
+  test('the handler log group, the audit trail, survives stack deletion; the framework one does not', () => {
+    const template = Template.fromStack(stackWith());
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    const policyOf = (part: string) =>
+      Object.entries(groups).find(([id]) => id.includes(part))?.[1].DeletionPolicy as string | undefined;
+    expect(policyOf('HandlerLogs')).toBe('Retain');
+    expect(policyOf('FrameworkLogs')).toBe('Delete');
+  });
+
+  test('the framework never logs events (they hold names)', () => {
+    const template = Template.fromStack(stackWith());
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'framework.onEvent',
+      LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'FATAL' }),
+    });
+  });
+});
+
+describe('CloudFormation waits minutes, not an hour', () => {
+  test('ServiceTimeout is set, above the handler timeout, below the default hour', () => {
+    const template = Template.fromStack(stackWith());
+    const [resource] = Object.values(template.findResources('Custom::FinspaceUser'));
+    const serviceTimeout = Number(resource.Properties.ServiceTimeout);
+    const handlerTimeout = handlerFunction(template).Properties.Timeout as number;
+    expect(serviceTimeout).toBeGreaterThan(handlerTimeout);
+    expect(serviceTimeout).toBeLessThan(Duration.hours(1).toSeconds());
+  });
+});
+
+describe('the handler role', () => {
+  test("is on every FinspaceUser, the provider's", () => {
+    const stack = new Stack(new App(), 'Test');
+    const user = declareUser(stack, 'User', BASE);
+    expect(user.handlerRole).toBe(FinspaceUserProvider.of(stack).handlerRole);
+  });
+
+  test('its ARN is a stack output only when asked for, once', () => {
+    const stack = stackWith();
+    expect(Template.fromStack(stackWith()).findOutputs('*')).toEqual({});
+    FinspaceUserProvider.outputHandlerRoleArn(stack, { exportName: 'FinspaceHandlerRoleArn' });
+    FinspaceUserProvider.outputHandlerRoleArn(stack);
+    const outputs = Template.fromStack(stack).findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(['FinspaceUserHandlerRoleArn']);
+    expect(outputs.FinspaceUserHandlerRoleArn).toMatchObject({
+      Value: { 'Fn::GetAtt': [expect.stringMatching(/HandlerRole/), 'Arn'] },
+      Export: { Name: 'FinspaceHandlerRoleArn' },
+    });
+  });
+
+  test('configure: path, names and permissions boundary of both roles, for an SCP or a trust policy', () => {
+    const stack = new Stack(new App(), 'Test');
+    const boundary = iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'FinspaceBoundary');
+    FinspaceUserProvider.configure(stack, {
+      rolePath: '/finspace-user/',
+      handlerRoleName: 'finspace-user-handler-test',
+      frameworkRoleName: 'finspace-user-framework-test',
+      permissionsBoundary: boundary,
+    });
+    declareUser(stack, 'User', BASE);
+    const template = Template.fromStack(stack);
+    const boundaryArn = {
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':policy/FinspaceBoundary'],
+      ],
+    };
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'finspace-user-handler-test',
+      Path: '/finspace-user/',
+      PermissionsBoundary: boundaryArn,
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'finspace-user-framework-test',
+      Path: '/finspace-user/',
+      PermissionsBoundary: boundaryArn,
+    });
+  });
+
+  test('configure after the first FinspaceUser is refused: the provider exists already', () => {
+    const stack = stackWith();
+    expect(() => FinspaceUserProvider.configure(stack, { rolePath: '/x/' })).toThrow(
+      /must be called before the stack's first FinspaceUser/,
+    );
+  });
+});
+
+describe('externalId', () => {
+  test('travels as a resource property', () => {
+    const template = Template.fromStack(stackWith({ externalId: 'finspace-tenant-42' }));
+    template.hasResourceProperties('Custom::FinspaceUser', { ExternalId: 'finspace-tenant-42' });
+  });
+});
+
+describe('only what UpdateUser refuses is refused', () => {
+  test('a principal with apiAccess DISABLED synthesizes, with a warning', () => {
+    const stack = stackWith({ apiAccess: FinspaceApiAccess.DISABLED, apiAccessPrincipalArn: PRINCIPAL });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::FinspaceUser', { ApiAccess: 'DISABLED', ApiAccessPrincipalArn: PRINCIPAL });
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/User', Match.anyValue());
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([
+      expect.stringContaining('apiAccessPrincipal is declared with apiAccess DISABLED'),
+    ]);
+  });
+
+  test('a principal alone (apiAccess as FinSpace has it) synthesizes, without a warning', () => {
+    const stack = stackWith({ apiAccessPrincipalArn: PRINCIPAL });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::FinspaceUser', { ApiAccessPrincipalArn: PRINCIPAL });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});

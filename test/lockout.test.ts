@@ -1,0 +1,109 @@
+// Issue 10, item 2: no write may cut the admin role off from FinSpace. The
+// handler reads the live user first and refuses, before any write, a change
+// that would take the admin's own user away from the admin role.
+import { FinspaceCredentialsCache } from '../finspace/credentials';
+import { credentialsFetcher, type LifecycleEvent, onEvent } from '../lambda/user-lifecycle';
+import { ADMIN_ROLE, createEvent, deleteEvent, ENVIRONMENT, properties, updateEvent } from './support/events';
+import { FakeOutbound } from './support/fake-outbound';
+
+const ADMIN_USER = 'u-platform-admin';
+const PHYSICAL_ID = `${ENVIRONMENT}/${ADMIN_USER}`;
+const OTHER_ROLE = 'arn:aws:iam::123456789012:role/DataPipeline';
+
+function setup() {
+  const outbound = new FakeOutbound();
+  // In FinSpace, the admin role is the API principal of this superuser.
+  outbound.liveUsers.set(ADMIN_USER, {
+    userId: ADMIN_USER,
+    status: 'ENABLED',
+    type: 'SUPER_USER',
+    apiAccess: 'ENABLED',
+    apiAccessPrincipalArn: ADMIN_ROLE,
+  });
+  const credentials = new FinspaceCredentialsCache(credentialsFetcher(outbound));
+  const run = (event: LifecycleEvent) => onEvent(event, { outbound, credentials });
+  return { outbound, run };
+}
+
+const admin = (overrides: Record<string, unknown> = {}) =>
+  properties({
+    UserId: ADMIN_USER,
+    Type: 'SUPER_USER',
+    ApiAccess: 'ENABLED',
+    ApiAccessPrincipalArn: ADMIN_ROLE,
+    ...overrides,
+  });
+
+describe('a change that would lock the admin role out is refused before any write', () => {
+  test.each([
+    ['apiAccess DISABLED', { ApiAccess: 'DISABLED' }],
+    ['type APP_USER', { Type: 'APP_USER' }],
+    ['another apiAccessPrincipal', { ApiAccessPrincipalArn: OTHER_ROLE }],
+  ])('%s, on Create', async (change, overrides) => {
+    const { outbound, run } = setup();
+    const error = (await run(createEvent(admin(overrides))).catch((e: Error) => e)) as Error;
+    expect(error.message).toContain(
+      `UpdateUser ${ADMIN_USER}: refused: this user is the FinSpace user of the admin role`,
+    );
+    expect(error.message).toContain(`${change} would lock the handler out`);
+    // how to do it deliberately
+    expect(error.message).toContain('first deploy this user with another adminRole');
+    expect(outbound.calls.map((c) => c.operation)).toContain('getUser');
+    expect(outbound.writes()).toEqual([]);
+  });
+
+  test('on Update too, and the old declaration (what a rollback re-applies) still deploys', async () => {
+    const { outbound, run } = setup();
+    await expect(
+      run(updateEvent(PHYSICAL_ID, admin({ ApiAccess: 'DISABLED' }), admin({ FirstName: 'Platform' }))),
+    ).rejects.toThrow(/apiAccess DISABLED would lock the handler out/);
+    expect(outbound.writes()).toEqual([]);
+
+    // a normal deploy afterwards: the admin's names change, its access stays
+    await run(updateEvent(PHYSICAL_ID, admin({ FirstName: 'Root' }), admin({ FirstName: 'Platform' })));
+    expect(outbound.writes().map((w) => w.input)).toEqual([expect.objectContaining({ firstName: 'Root' })]);
+  });
+
+  test('a DESTROY Delete of the admin user is refused, naming how to remove it deliberately', async () => {
+    const { outbound, run } = setup();
+    await expect(run(deleteEvent(PHYSICAL_ID, admin({ RemovalPolicy: 'destroy' })))).rejects.toThrow(
+      /DisableUser u-platform-admin: refused: .*disabling it would lock the handler out.*removalPolicy RETAIN/,
+    );
+    expect(outbound.writes()).toEqual([]);
+  });
+
+  test('a RETAIN Delete of the admin user makes no call at all', async () => {
+    const { outbound, run } = setup();
+    await run(deleteEvent(PHYSICAL_ID, admin()));
+    expect(outbound.calls).toEqual([]);
+  });
+});
+
+describe('what is not a lockout goes through', () => {
+  test("the same changes to a user that is not the admin role's", async () => {
+    const { outbound, run } = setup();
+    await run(createEvent(properties({ UserId: 'u-quant-analyst', Type: 'APP_USER', ApiAccess: 'DISABLED' })));
+    await run(deleteEvent(`${ENVIRONMENT}/u-quant-analyst`, properties({ RemovalPolicy: 'destroy' })));
+    expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser', 'disableUser']);
+  });
+
+  test('a user whose principal is the admin role but whose API access is already off', async () => {
+    const { outbound, run } = setup();
+    outbound.liveUsers.set(ADMIN_USER, {
+      userId: ADMIN_USER,
+      status: 'ENABLED',
+      type: 'SUPER_USER',
+      apiAccess: 'DISABLED',
+      apiAccessPrincipalArn: ADMIN_ROLE,
+    });
+    await run(createEvent(admin({ Type: 'APP_USER', ApiAccess: 'DISABLED' })));
+    expect(outbound.writes()).toHaveLength(1);
+  });
+
+  test('the admin user declared as it is', async () => {
+    const { outbound, run } = setup();
+    await run(createEvent(admin()));
+    await run(createEvent(admin({ ApiAccess: undefined, ApiAccessPrincipalArn: undefined })));
+    expect(outbound.writes()).toHaveLength(2);
+  });
+});
