@@ -98,7 +98,7 @@ function declarationOf(user: GetUserOutput, options: ModuleOptions): Declaration
     if (problem) comments.push(`FinSpace holds an API principal that is not a role ARN (${problem}): not managed.`);
     else if (apiAccess !== 'ENABLED')
       comments.push(
-        `FinSpace keeps the API principal ${principal}, but API access is not enabled: not managed (a principal may only be declared with ENABLED).`,
+        `FinSpace keeps the API principal ${principal} with API access off: not managed (declared, it would make synth warn that the principal is unused; declare apiAccessPrincipal to manage it).`,
       );
     else apiAccessPrincipalArn = principal;
   }
