@@ -27,8 +27,13 @@ function lazyOutbound(): Outbound {
   return {
     assumeRole: async (...args) => (await load()).assumeRole(...args),
     getProgrammaticAccessCredentials: async (...args) => (await load()).getProgrammaticAccessCredentials(...args),
+    getUser: async (...args) => (await load()).getUser(...args),
     updateUser: async (...args) => (await load()).updateUser(...args),
     disableUser: async (...args) => (await load()).disableUser(...args),
+    stackStatus: async (...args) => (await load()).stackStatus(...args),
+    getSnapshot: async (...args) => (await load()).getSnapshot(...args),
+    putSnapshot: async (...args) => (await load()).putSnapshot(...args),
+    deleteSnapshot: async (...args) => (await load()).deleteSnapshot(...args),
   };
 }
 

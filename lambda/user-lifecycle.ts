@@ -10,6 +10,7 @@ import {
 } from '../finspace/credentials';
 import type { Outbound } from './outbound';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
+import { type FinspaceRunner, forgetUser, inRollback, rememberUser, restoreUser } from './rollback';
 
 /** The event as the provider framework hands it to its onEvent handler. */
 export interface LifecycleEvent {
@@ -28,8 +29,22 @@ export interface LifecycleResponse {
   readonly Data?: Record<string, string>;
 }
 
-/** What the handler did, for its log line: no names, no secrets. */
-export type Outcome = 'updated' | 'replaced' | 'unchanged' | 'disabled' | 'retained' | 'already-gone' | 'skipped';
+/**
+ * What the handler did, for its log line: no names, no secrets. In a rollback:
+ * `restored` (the before-values written back), `no-snapshot` (nothing of the
+ * failed deploy to undo), `reapplied` (no snapshot: the previous declaration written again).
+ */
+export type Outcome =
+  | 'updated'
+  | 'replaced'
+  | 'unchanged'
+  | 'disabled'
+  | 'retained'
+  | 'already-gone'
+  | 'skipped'
+  | 'restored'
+  | 'no-snapshot'
+  | 'reapplied';
 
 export interface LifecycleDeps {
   readonly outbound: Outbound;
@@ -37,6 +52,8 @@ export interface LifecycleDeps {
   /** Abandons every call once the invocation's time budget is spent. */
   readonly signal?: AbortSignal;
   readonly report?: (outcome: Outcome) => void;
+  /** Snapshots expire relative to it. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** A failure whose message is safe for the CloudFormation reason and the log. */
@@ -72,6 +89,13 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
       return { PhysicalResourceId: physicalId };
     }
     const declaration = parsed.declaration;
+    const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
+    // A rollback deletes what the failed deploy created: the user goes back to its before-values, whatever the policy.
+    if (await inRollback(event, deps)) {
+      report(await restoreUser(event, declaration, deps, finspace, clientTokenFor(event, 'UpdateUser')));
+      return { PhysicalResourceId: physicalId };
+    }
+    await forgetUser(event, declaration, deps);
     if (declaration.removalPolicy === 'retain') {
       report('retained');
       return { PhysicalResourceId: physicalId };
@@ -100,16 +124,53 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
   const declaration = parsed.declaration;
   const physicalId = physicalIdOf(declaration);
   const response = { PhysicalResourceId: physicalId, Data: attributesOf(declaration) };
+  const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
 
-  if (event.RequestType === 'Update' && event.PhysicalResourceId === physicalId) {
-    const old = parseResourceProperties(event.OldResourceProperties ?? {});
-    if (old.ok && !changesFinspace(old.declaration, declaration)) {
+  // The declaration this in-place Update replaces (in a rollback: the failed one).
+  const old = parseResourceProperties(event.OldResourceProperties ?? {});
+  const previous =
+    event.RequestType === 'Update' && event.PhysicalResourceId === physicalId && old.ok ? old.declaration : undefined;
+  if (previous) {
+    // Neither this change nor its undoing touches FinSpace: nothing to ask, nothing to write.
+    if (!changesFinspace(previous, declaration) && !changesFinspace(declaration, previous)) {
+      report('unchanged');
+      return response;
+    }
+    if (await inRollback(event, deps)) {
+      const restored = await restoreUser(event, previous, deps, finspace, clientTokenFor(event, 'UpdateUser'));
+      if (restored === 'restored' || !changesFinspace(previous, declaration)) {
+        report(restored === 'restored' ? 'restored' : 'unchanged');
+        return response;
+      }
+      // No snapshot: write the previous declaration again, as before snapshots existed.
+      await applyDeclaration(event, declaration, deps, finspace);
+      report('reapplied');
+      return response;
+    }
+    if (!changesFinspace(previous, declaration)) {
+      // A field no longer declared is left as FinSpace has it.
+      await forgetUser(event, previous, deps);
       report('unchanged');
       return response;
     }
   }
 
-  await withFinspace('UpdateUser', declaration, deps, (credentials) =>
+  await rememberUser(event, declaration, deps, finspace);
+  await applyDeclaration(event, declaration, deps, finspace);
+  // The snapshot of the last deploy of this resource is of no more use: that deploy is over.
+  if (previous) await forgetUser(event, previous, deps);
+  report(event.RequestType === 'Update' && event.PhysicalResourceId !== physicalId ? 'replaced' : 'updated');
+  return response;
+}
+
+/** UpdateUser with the declared fields (and only those). */
+async function applyDeclaration(
+  event: LifecycleEvent,
+  declaration: UserDeclaration,
+  deps: LifecycleDeps,
+  finspace: FinspaceRunner,
+): Promise<void> {
+  await finspace('UpdateUser', (credentials) =>
     deps.outbound.updateUser(
       credentials,
       {
@@ -124,8 +185,6 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
       deps.signal,
     ),
   );
-  report(event.RequestType === 'Update' && event.PhysicalResourceId !== physicalId ? 'replaced' : 'updated');
-  return response;
 }
 
 function attributesOf(declaration: UserDeclaration): Record<string, string> {

@@ -5,8 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
-import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT } from '../lambda/consts';
+import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT, SNAPSHOT_TABLE_ENV } from '../lambda/consts';
 import { handlerAssetDir } from './handler-asset';
+import { snapshotTable } from './snapshot-table';
 
 /** Days CloudWatch keeps the handler's and the framework's logs. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
@@ -80,6 +81,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     );
     this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
     this.handlerRole = handlerRole;
+    const snapshots = snapshotTable(this, 'Snapshots', handlerRole);
 
     this.handler = new lambda.Function(this, 'Handler', {
       description: 'Applies Custom::FinspaceUser resources to Amazon FinSpace',
@@ -94,7 +96,11 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
       logGroup: handlerLogs,
       // The SDK's own settings: enough attempts to ride out a burst, and client-side rate limiting
       // so that a stack of users deploying at once backs off together (see the fleet benchmark).
-      environment: { AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS), AWS_RETRY_MODE: 'adaptive' },
+      environment: {
+        AWS_MAX_ATTEMPTS: String(DEFAULT_MAX_ATTEMPTS),
+        AWS_RETRY_MODE: 'adaptive',
+        [SNAPSHOT_TABLE_ENV]: snapshots.tableName,
+      },
     });
 
     const { logGroup: frameworkLogs, role: frameworkRole } = this.functionIdentity(
