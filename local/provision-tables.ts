@@ -7,7 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { LocalTableSpec } from '../cli/cloud-assembly';
 import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 
-async function dynamodbCall(endpoint: string, operation: string, input: unknown): Promise<{ __type?: string }> {
+async function dynamodbCall(endpoint: string, operation: string, input: unknown): Promise<void> {
   const url = new URL(endpoint);
   const signer = new SignatureV4({
     service: 'dynamodb',
@@ -36,13 +36,12 @@ async function dynamodbCall(endpoint: string, operation: string, input: unknown)
     headers: signed.headers as Record<string, string>,
     body,
   });
-  const answer = (await response.json()) as { __type?: string; message?: string };
-  if (!response.ok && !answer.__type?.endsWith('#ResourceInUseException')) {
-    throw new Error(
-      `DynamoDB ${operation} on the local endpoint: ${answer.__type ?? response.status}: ${answer.message ?? ''}`,
-    );
-  }
-  return answer;
+  if (response.ok) return;
+  // DynamoDB names the error in the body's `__type`, `<namespace>#<name>`.
+  const answer = (await response.json()) as Record<string, string | undefined>;
+  const errorName = (answer['__type'] ?? String(response.status)).split('#').pop();
+  if (errorName === 'ResourceInUseException') return; // provisioned by an earlier run
+  throw new Error(`DynamoDB ${operation} on the local endpoint: ${errorName}: ${answer.message ?? ''}`);
 }
 
 export async function provisionTables(endpoint: string, tables: readonly LocalTableSpec[]): Promise<void> {
