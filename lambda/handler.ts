@@ -16,8 +16,8 @@ let warm: { outbound: Outbound; credentials: FinspaceCredentialsCache } | undefi
 
 /**
  * The network stack (SDK clients, signer, HTTP handler) is loaded by the first
- * call that needs it: a cold start for a no-op update or a retained delete,
- * which call nothing, never loads it.
+ * call that needs it: a cold start for a no-op update, which calls nothing,
+ * never loads it.
  */
 function lazyOutbound(): Outbound {
   let real: Promise<Outbound> | undefined;

@@ -50,7 +50,7 @@ test('CloudFormation’s 500 resources bind at 490 users per stack', () => {
   expect(() => stackOf(491).app.synth()).toThrow(/500/);
 });
 
-test('300 users deploy to the local endpoint throttled at 100 requests per second, every one as declared', async () => {
+test('300 users deploy to the local endpoint throttled at 50 requests per second, every one as declared', async () => {
   const workDir = mkdtempSync(join(tmpdir(), 'finspace-scale-'));
   const state = demoState();
   const users = state.environments[ENVIRONMENT];
@@ -58,7 +58,7 @@ test('300 users deploy to the local endpoint throttled at 100 requests per secon
     const record: UserRecord = { ...users['u-quant-analyst'], userId: userId(i), firstName: 'Old', lastName: 'Name' };
     users[userId(i)] = record;
   }
-  const emulator = await startEmulator({ state, faults: { throttleRps: 100 } });
+  const emulator = await startEmulator({ state, faults: { throttleRps: 50 } });
   try {
     const cdkOut = join(workDir, 'cdk.out');
     stackOf(300, cdkOut).app.synth();
