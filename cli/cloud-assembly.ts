@@ -28,6 +28,32 @@ export interface StackUsers {
   readonly users: UserResource[];
   /** The handler function serving them, when the assembly holds its bundled asset. */
   readonly handler?: HandlerFunction;
+  /** The stack's DynamoDB tables (the handler's snapshot table), as the local deploy provisions them. */
+  readonly tables: LocalTableSpec[];
+}
+
+export interface LocalTableSpec {
+  /** `<stack>-<logical id>`: the name the local deploy gives it (AWS adds a random suffix). */
+  readonly tableName: string;
+  readonly keySchema: { AttributeName: string; KeyType: string }[];
+  readonly ttlAttribute?: string;
+}
+
+export function localTableName(stackName: string, logicalId: string): string {
+  return `${stackName}-${logicalId}`.slice(0, 255);
+}
+
+export function tablesOf(template: Template, stackName: string): LocalTableSpec[] {
+  return Object.entries(template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+    .map(([logicalId, r]) => {
+      const ttl = r.Properties?.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+      return {
+        tableName: localTableName(stackName, logicalId),
+        keySchema: (r.Properties?.KeySchema ?? []) as LocalTableSpec['keySchema'],
+        ttlAttribute: ttl?.Enabled ? ttl.AttributeName : undefined,
+      };
+    });
 }
 
 export interface HandlerFunction {
@@ -52,6 +78,7 @@ export function readStacks(outdir: string): StackUsers[] {
       template,
       users: usersOf(template),
       handler: handlerOf(template, outdir, name),
+      tables: tablesOf(template, name),
     });
   }
   return stacks;
@@ -91,9 +118,15 @@ export function handlerOf(template: Template, outdir: string, stackName: string)
   const assetPath = assets.files?.[hash]?.source?.path;
   if (!assetPath || !existsSync(join(outdir, assetPath, 'index.js'))) return undefined;
   const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  // A reference to a table of the stack (the snapshot table) is the name the local deploy gives it.
+  const valueOf = (v: unknown) => {
+    const ref = (v as { Ref?: unknown } | null)?.Ref;
+    const table = typeof ref === 'string' ? template.Resources?.[ref] : undefined;
+    return table?.Type === 'AWS::DynamoDB::Table' ? localTableName(stackName, ref as string) : String(v);
+  };
   return {
     assetDir: join(outdir, assetPath),
-    environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
+    environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, valueOf(v)])),
     timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : 3,
   };
 }

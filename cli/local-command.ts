@@ -109,7 +109,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
           `${usersTable(result.users, names)}\n`,
       );
     out.write(
-      `\n${result.ok ? 'Deployed.' : 'Deploy failed: FinSpace is back to the last deployed declaration.'} ` +
+      `\n${result.ok ? 'Deployed.' : 'Deploy failed and rolled back: FinSpace users are as they were before this deploy.'} ` +
         'Change your app and run this again; --reset starts over.\n',
     );
     return result.ok ? 0 : 1;

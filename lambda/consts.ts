@@ -30,3 +30,17 @@ export const HANDLER_EXPORT = 'handler';
  * handler's, so that a cold start parses it only when a call needs it.
  */
 export const NETWORK_MODULE = './outbound.js';
+
+/** The handler's environment variable naming its stack's snapshot table (the construct sets it). */
+export const SNAPSHOT_TABLE_ENV = 'SNAPSHOT_TABLE_NAME';
+
+/** The snapshot table's partition key and its time-to-live attribute (epoch seconds). */
+export const SNAPSHOT_KEY_ATTRIBUTE = 'key';
+export const SNAPSHOT_TTL_ATTRIBUTE = 'expiresAt';
+
+/**
+ * How long a snapshot of a user's before-values is kept: far longer than a
+ * deploy and its rollback take (each event has 5 minutes), short enough that
+ * names do not linger. A snapshot is deleted as soon as it is used, too.
+ */
+export const SNAPSHOT_TTL_SECONDS = 24 * 60 * 60;

@@ -18,8 +18,8 @@ let warm: { outbound: Outbound; credentials: FinspaceCredentialsCache } | undefi
 
 /**
  * The network stack (SDK clients, signer, HTTP handler) is loaded by the first
- * call that needs it: a cold start for a no-op update or a retained delete,
- * which call nothing, never loads it.
+ * call that needs it: a cold start for a no-op update, which calls nothing,
+ * never loads it.
  */
 function lazyOutbound(): Outbound {
   let real: Promise<Outbound> | undefined;
@@ -32,6 +32,10 @@ function lazyOutbound(): Outbound {
     getUser: async (...args) => (await load()).getUser(...args),
     updateUser: async (...args) => (await load()).updateUser(...args),
     disableUser: async (...args) => (await load()).disableUser(...args),
+    stackStatus: async (...args) => (await load()).stackStatus(...args),
+    getSnapshot: async (...args) => (await load()).getSnapshot(...args),
+    putSnapshot: async (...args) => (await load()).putSnapshot(...args),
+    deleteSnapshot: async (...args) => (await load()).deleteSnapshot(...args),
   };
 }
 

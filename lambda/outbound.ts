@@ -1,13 +1,22 @@
-// The handler's only door to the network: STS and the FinSpace Data API.
-// Everything else in the runtime is plain logic that tests drive with fakes
-// of this interface.
+// The handler's only door to the network: STS, the FinSpace Data API, its
+// stack's status in CloudFormation and its stack's snapshot table in
+// DynamoDB. Everything else in the runtime is plain logic that tests drive
+// with fakes of this interface.
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, RetryStrategyV2 } from '@smithy/types';
 import { resolveFinspaceEndpoint } from '../finspace/endpoint';
-import { DEFAULT_MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, STACK_ID_ENV } from './consts';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  REQUEST_TIMEOUT_MS,
+  SNAPSHOT_KEY_ATTRIBUTE,
+  SNAPSHOT_TABLE_ENV,
+  SNAPSHOT_TTL_ATTRIBUTE,
+  STACK_ID_ENV,
+} from './consts';
 import { roleSessionName } from './role-session';
+import type { Snapshot } from './snapshot-store';
 import {
   FinspaceDataClient,
   type GetProgrammaticAccessCredentialsOutput,
@@ -50,6 +59,13 @@ export interface Outbound {
     input: UserStatusChangeInput,
     signal?: AbortSignal,
   ): Promise<UserIdOutput>;
+  /** The StackStatus of the handler's own stack (CloudFormation DescribeStacks). */
+  stackStatus(stackId: string, signal?: AbortSignal): Promise<string>;
+  /** The snapshot stored under `key`, if any (expired ones too: the caller judges). */
+  getSnapshot(key: string, signal?: AbortSignal): Promise<Snapshot | undefined>;
+  /** Stores it, unless the store already holds one taken by the same request (a redelivered event). */
+  putSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<void>;
+  deleteSnapshot(key: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** Reads AWS_MAX_ATTEMPTS as the SDK does, with a default that rides out a stack-wide burst. */
@@ -67,7 +83,8 @@ export function retryStrategyFrom(env: NodeJS.ProcessEnv, maxAttempts: number): 
 
 /**
  * The real network, configured from the environment the way AWS SDK clients
- * are. STS signs with the default credential chain unless `stsCredentials` are given.
+ * are. STS, CloudFormation and DynamoDB sign with the default credential chain
+ * (the handler's role) unless `stsCredentials` are given.
  */
 export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials?: AwsCredentialIdentity): Outbound {
   const region = env.AWS_REGION;
@@ -86,6 +103,18 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     credentials: stsCredentials,
     requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
   });
+  // The same for the handler's own stack services, made on first use: the CLI reads users through this
+  // module too, and neither needs nor installs these clients (they are bundled into the handler only).
+  const serviceConfig = (service: 'CLOUDFORMATION' | 'DYNAMODB') => ({
+    region,
+    maxAttempts,
+    retryMode: env.AWS_RETRY_MODE,
+    endpoint: env === process.env ? undefined : (env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL),
+    credentials: stsCredentials,
+    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
+  });
+  let stackServices: ReturnType<typeof makeStackServices> | undefined;
+  const services = () => (stackServices ??= makeStackServices(serviceConfig, env[SNAPSHOT_TABLE_ENV]));
   const endpoint = resolveFinspaceEndpoint(region, env).href;
   const finspace = (credentials: AwsCredentialIdentity) =>
     new FinspaceDataClient({ region, endpoint, credentials, retryStrategy, maxAttempts, requestHandler });
@@ -117,5 +146,82 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     getUser: (credentials, input, signal) => finspace(credentials).getUser(input, { abortSignal: signal }),
     updateUser: (credentials, input, signal) => finspace(credentials).updateUser(input, { abortSignal: signal }),
     disableUser: (credentials, input, signal) => finspace(credentials).disableUser(input, { abortSignal: signal }),
+    stackStatus: (stackId, signal) => services().stackStatus(stackId, signal),
+    getSnapshot: (key, signal) => services().getSnapshot(key, signal),
+    putSnapshot: (snapshot, signal) => services().putSnapshot(snapshot, signal),
+    deleteSnapshot: (key, signal) => services().deleteSnapshot(key, signal),
+  };
+}
+
+type ServiceConfig = (service: 'CLOUDFORMATION' | 'DYNAMODB') => {
+  region: string;
+  maxAttempts: number;
+  retryMode?: string;
+  endpoint?: string;
+  credentials?: AwsCredentialIdentity;
+  requestHandler: { requestTimeout: number };
+};
+
+/** CloudFormation (the stack's status) and DynamoDB (the stack's snapshot table), required on first use. */
+function makeStackServices(config: ServiceConfig, tableName: string | undefined) {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const cfn = require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
+  const ddb = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  const cloudformation = new cfn.CloudFormationClient(config('CLOUDFORMATION'));
+  const dynamodb = new ddb.DynamoDBClient(config('DYNAMODB'));
+  const table = () => {
+    if (!tableName) throw new Error(`${SNAPSHOT_TABLE_ENV} is not set: the handler has no snapshot table`);
+    return tableName;
+  };
+  const keyOf = (key: string) => ({ [SNAPSHOT_KEY_ATTRIBUTE]: { S: key } });
+  return {
+    async stackStatus(stackId: string, signal?: AbortSignal): Promise<string> {
+      const { Stacks } = await cloudformation.send(new cfn.DescribeStacksCommand({ StackName: stackId }), {
+        abortSignal: signal,
+      });
+      const status = Stacks?.[0]?.StackStatus;
+      if (!status) throw new Error(`DescribeStacks returned no status for ${stackId}`);
+      return status;
+    },
+    async getSnapshot(key: string, signal?: AbortSignal): Promise<Snapshot | undefined> {
+      const { Item } = await dynamodb.send(
+        new ddb.GetItemCommand({ TableName: table(), Key: keyOf(key), ConsistentRead: true }),
+        { abortSignal: signal },
+      );
+      if (!Item) return undefined;
+      return {
+        key,
+        requestId: Item.requestId?.S ?? '',
+        expiresAt: Number(Item[SNAPSHOT_TTL_ATTRIBUTE]?.N ?? 0),
+        user: JSON.parse(Item.user?.S ?? '{}') as Snapshot['user'],
+      };
+    },
+    async putSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<void> {
+      try {
+        await dynamodb.send(
+          new ddb.PutItemCommand({
+            TableName: table(),
+            Item: {
+              ...keyOf(snapshot.key),
+              requestId: { S: snapshot.requestId },
+              [SNAPSHOT_TTL_ATTRIBUTE]: { N: String(snapshot.expiresAt) },
+              user: { S: JSON.stringify(snapshot.user) },
+            },
+            // A redelivered event finds the snapshot it took the first time and keeps it.
+            ConditionExpression: 'attribute_not_exists(#key) OR #requestId <> :requestId',
+            ExpressionAttributeNames: { '#key': SNAPSHOT_KEY_ATTRIBUTE, '#requestId': 'requestId' },
+            ExpressionAttributeValues: { ':requestId': { S: snapshot.requestId } },
+          }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    },
+    async deleteSnapshot(key: string, signal?: AbortSignal): Promise<void> {
+      await dynamodb.send(new ddb.DeleteItemCommand({ TableName: table(), Key: keyOf(key) }), {
+        abortSignal: signal,
+      });
+    },
   };
 }

@@ -14,6 +14,7 @@ import { disableLockoutReason, updateLockoutReason } from './lockout';
 import type { Outbound } from './outbound';
 import { physicalIdOf } from './physical-id';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
+import { type FinspaceRunner, forgetUser, inRollback, rememberUser, restoreUser } from './rollback';
 
 export { physicalIdOf } from './physical-id';
 
@@ -34,8 +35,22 @@ export interface LifecycleResponse {
   readonly Data?: Record<string, string>;
 }
 
-/** What the handler did, for its log line: no names, no secrets. */
-export type Outcome = 'updated' | 'replaced' | 'unchanged' | 'disabled' | 'retained' | 'already-gone' | 'skipped';
+/**
+ * What the handler did, for its log line: no names, no secrets. In a rollback:
+ * `restored` (the before-values written back), `no-snapshot` (nothing of the
+ * failed deploy to undo), `reapplied` (no snapshot: the previous declaration written again).
+ */
+export type Outcome =
+  | 'updated'
+  | 'replaced'
+  | 'unchanged'
+  | 'disabled'
+  | 'retained'
+  | 'already-gone'
+  | 'skipped'
+  | 'restored'
+  | 'no-snapshot'
+  | 'reapplied';
 
 export interface LifecycleDeps {
   readonly outbound: Outbound;
@@ -43,6 +58,8 @@ export interface LifecycleDeps {
   /** Abandons every call once the invocation's time budget is spent. */
   readonly signal?: AbortSignal;
   readonly report?: (outcome: Outcome) => void;
+  /** Snapshots expire relative to it. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** A failure whose message is safe for the CloudFormation reason and the log. */
@@ -70,6 +87,19 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
       report('skipped');
       return { PhysicalResourceId: physicalId };
     }
+    // Snapshots are kept under the declaration a forward event applied: properties that no longer
+    // parse have none to find, and are deleted as guard decides below.
+    const parsed = parseResourceProperties(event.ResourceProperties);
+    if (parsed.ok) {
+      const declaration = parsed.declaration;
+      const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
+      // A rollback deletes what the failed deploy created: the user goes back to its before-values, whatever the policy.
+      if (await inRollback(event, deps)) {
+        report(await restoreUser(event, declaration, deps, finspace, clientTokenFor(event, 'UpdateUser')));
+        return { PhysicalResourceId: physicalId };
+      }
+      await forgetUser(event, declaration, deps);
+    }
     if (target.kind === 'retain') {
       report('retained');
       return { PhysicalResourceId: physicalId };
@@ -87,20 +117,58 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
   const declaration = parsed.declaration;
   const physicalId = physicalIdOf(declaration);
   const response = { PhysicalResourceId: physicalId, Data: attributesOf(declaration) };
+  const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
 
-  if (event.RequestType === 'Update' && event.PhysicalResourceId === physicalId) {
-    const old = parseResourceProperties(event.OldResourceProperties ?? {});
-    if (old.ok && !changesFinspace(old.declaration, declaration)) {
+  // The declaration this in-place Update replaces (in a rollback: the failed one).
+  const old = parseResourceProperties(event.OldResourceProperties ?? {});
+  const previous =
+    event.RequestType === 'Update' && event.PhysicalResourceId === physicalId && old.ok ? old.declaration : undefined;
+  if (previous) {
+    // Neither this change nor its undoing touches FinSpace: nothing to ask, nothing to write.
+    if (!changesFinspace(previous, declaration) && !changesFinspace(declaration, previous)) {
+      report('unchanged');
+      return response;
+    }
+    if (await inRollback(event, deps)) {
+      const restored = await restoreUser(event, previous, deps, finspace, clientTokenFor(event, 'UpdateUser'));
+      if (restored === 'restored' || !changesFinspace(previous, declaration)) {
+        report(restored === 'restored' ? 'restored' : 'unchanged');
+        return response;
+      }
+      // No snapshot: write the previous declaration again, as before snapshots existed.
+      await applyDeclaration(event, declaration, deps, finspace);
+      report('reapplied');
+      return response;
+    }
+    if (!changesFinspace(previous, declaration)) {
+      // A field no longer declared is left as FinSpace has it.
+      await forgetUser(event, previous, deps);
       report('unchanged');
       return response;
     }
   }
 
-  await withFinspace('UpdateUser', declaration, deps, async (credentials) => {
-    const live = await deps.outbound.getUser(credentials, { userId: declaration.userId }, deps.signal);
+  // One read before the write: it refuses a change that would lock the admin out, and is the snapshot a rollback restores.
+  await rememberUser(event, declaration, deps, finspace, (live) => {
     const lockout = updateLockoutReason(live, declaration);
     if (lockout) throw new LifecycleError(`UpdateUser ${declaration.userId}: ${lockout}`);
-    await deps.outbound.updateUser(
+  });
+  await applyDeclaration(event, declaration, deps, finspace);
+  // The snapshot of the last deploy of this resource is of no more use: that deploy is over.
+  if (previous) await forgetUser(event, previous, deps);
+  report(event.RequestType === 'Update' && event.PhysicalResourceId !== physicalId ? 'replaced' : 'updated');
+  return response;
+}
+
+/** UpdateUser with the declared fields (and only those). */
+async function applyDeclaration(
+  event: LifecycleEvent,
+  declaration: UserDeclaration,
+  deps: LifecycleDeps,
+  finspace: FinspaceRunner,
+): Promise<void> {
+  await finspace('UpdateUser', (credentials) =>
+    deps.outbound.updateUser(
       credentials,
       {
         userId: declaration.userId,
@@ -112,10 +180,8 @@ export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promi
         clientToken: clientTokenFor(event, 'UpdateUser'),
       },
       deps.signal,
-    );
-  });
-  report(event.RequestType === 'Update' && event.PhysicalResourceId !== physicalId ? 'replaced' : 'updated');
-  return response;
+    ),
+  );
 }
 
 /** DisableUser, unless the user is the admin's own; true when the user no longer exists. */

@@ -5,8 +5,15 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
-import { DEFAULT_MAX_ATTEMPTS, HANDLER_EXPORT, LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  HANDLER_EXPORT,
+  LOG_GROUP_ENV,
+  SNAPSHOT_TABLE_ENV,
+  STACK_ID_ENV,
+} from '../lambda/consts';
 import { handlerAssetDir } from './handler-asset';
+import { snapshotTable } from './snapshot-table';
 
 /** Days CloudWatch keeps the handler's and the framework's logs. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
@@ -172,6 +179,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     });
     this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
     this.handlerRole = handlerRole;
+    const snapshots = snapshotTable(this, 'Snapshots', handlerRole);
 
     this.handler = new lambda.Function(this, 'Handler', {
       description: 'Applies Custom::FinspaceUser resources to Amazon FinSpace',
@@ -193,6 +201,8 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
         [STACK_ID_ENV]: Aws.STACK_ID,
         // Failure reasons point here.
         [LOG_GROUP_ENV]: handlerLogs.logGroupName,
+        // Where the handler keeps users' before-values for rollbacks.
+        [SNAPSHOT_TABLE_ENV]: snapshots.tableName,
       },
     });
 

@@ -47,6 +47,14 @@ export interface IdempotencyRecord {
   at: number;
 }
 
+/** A DynamoDB table of the local endpoint: its key schema, time to live, and items sealed at rest (at-rest.ts). */
+export interface LocalTable {
+  keyAttributes: string[];
+  ttlAttribute?: string;
+  /** By the JSON of the item's key values. */
+  items: Record<string, { sealed: string; expiresAt?: number }>;
+}
+
 export interface EmulatorState {
   region: string;
   accountId: string;
@@ -59,6 +67,8 @@ export interface EmulatorState {
   roles: Record<string, { trusted: string[]; externalId?: string }>;
   accessKeys: Record<string, AccessKeyRecord>;
   idempotency: Record<string, IdempotencyRecord>;
+  /** DynamoDB tables by name (the handler's snapshot tables). */
+  dynamodb?: Record<string, LocalTable>;
 }
 
 /** Idempotency tokens expire after ten minutes (the model's documentation). */

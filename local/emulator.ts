@@ -1,10 +1,13 @@
 // The local FinSpace endpoint: an HTTP server on loopback that speaks the
-// FinSpace Data API (restJson1, SigV4 service `finspace-api`) and STS
-// AssumeRole (query protocol, SigV4 service `sts`) on one port. Which of the
-// two a request is for follows from the service in its signature scope.
+// FinSpace Data API (restJson1, SigV4 service `finspace-api`), STS
+// AssumeRole (query protocol, SigV4 service `sts`) and the DynamoDB item
+// operations of the handler's snapshot table (awsJson1_0, `dynamodb`) on one
+// port. Which one a request is for follows from the service in its signature scope.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { atRestKey } from './at-rest';
+import { DYNAMODB_TARGET_PREFIX, DynamoDbService } from './dynamodb-service';
 import {
   type AccessKeyRecord,
   type EmulatorState,
@@ -38,7 +41,7 @@ export interface EmulatorOptions {
 
 /** One request as the endpoint saw it: identifiers and member names only, never values. */
 export interface CallRecord {
-  readonly service: 'finspace' | 'sts';
+  readonly service: 'finspace' | 'sts' | 'dynamodb';
   readonly operation: string;
   readonly statusCode: number;
   readonly errorName?: string;
@@ -114,6 +117,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const state = hardenState(options.state ?? (options.stateFile ? loadState(options.stateFile, seed, now()) : seed()));
   const region = state.region ?? LOCAL_REGION;
   const finspace = new FinspaceService(state, now);
+  // DynamoDB items are sealed with a key kept beside the state file (in memory without one).
+  const dynamodb = new DynamoDbService(state, atRestKey(options.stateFile && `${options.stateFile}.key`), now);
   const faults = new FaultInjector(options.faults, now);
   const calls: CallRecord[] = [];
   const persist = () => {
@@ -167,6 +172,52 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       res.end(xml);
       record(200);
     } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      fail(error);
+    }
+  }
+
+  function handleDynamoDb(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    verification: Verification,
+    requestId: string,
+  ): void {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(DYNAMODB_TARGET_PREFIX) ? target.slice(DYNAMODB_TARGET_PREFIX.length) : target;
+    const call = { service: 'dynamodb' as const, operation, members: [] as string[] };
+    const answer = (statusCode: number, payload: unknown, errorName?: string) => {
+      res.writeHead(statusCode, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId });
+      res.end(JSON.stringify(payload));
+      recorder(call)(statusCode, errorName);
+    };
+    const fail = (error: ServiceError) =>
+      answer(
+        error.statusCode,
+        { __type: `com.amazonaws.dynamodb.v20120810#${error.errorName}`, message: error.message },
+        error.errorName,
+      );
+    if (!verification.ok) {
+      return fail(
+        new ServiceError(
+          verification.error === 'UnrecognizedClientException'
+            ? 'UnrecognizedClientException'
+            : 'InvalidSignatureException',
+          400,
+          verification.message,
+        ),
+      );
+    }
+    try {
+      const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+      call.members = Object.keys(input);
+      const output = dynamodb.invoke(operation, input);
+      persist();
+      answer(200, output);
+    } catch (error) {
+      if (error instanceof SyntaxError)
+        return fail(new ServiceError('SerializationException', 400, 'The request body is not valid JSON'));
       if (!(error instanceof ServiceError)) throw error;
       fail(error);
     }
@@ -278,7 +329,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const body = await readBody(req);
     const latency = faults.latency();
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-    const service = scopeService(req.headers.authorization) === 'sts' ? 'sts' : 'finspace-api';
+    const scope = scopeService(req.headers.authorization);
+    const service = scope === 'sts' || scope === 'dynamodb' ? scope : 'finspace-api';
     // Clock skew is judged against the wall clock the signer used; `now` (which tests move) governs expiry.
     const verification = verifySigV4(
       { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
@@ -287,6 +339,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       Date.now(),
     );
     if (service === 'sts') handleSts(req, res, body, verification, requestId);
+    else if (service === 'dynamodb') handleDynamoDb(req, res, body, verification, requestId);
     else handleFinspace(req, res, body, verification, requestId);
   }
 

@@ -14,6 +14,8 @@ import { type Emulator, startEmulator } from './emulator';
 import { type EmulatorState, LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 import type { FaultOptions } from './faults';
 import { localFinspaceReader, type ReadTarget } from '../cli/finspace-reader';
+import { startCloudFormationEndpoint } from './cloudformation-endpoint';
+import { provisionTables } from './provision-tables';
 import { LambdaHost } from './lambda-host';
 import { resolveProperties } from '../cli/resolve-properties';
 import { seedFromDeclarations } from './seed';
@@ -124,6 +126,8 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const logFile = join(stateDir, 'handler.log');
   const log = createWriteStream(logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
   if (existsSync(logFile)) chmodSync(logFile, PRIVATE_FILE_MODE);
+  // The handler asks CloudFormation whether its stack rolls back: this run answers for its stacks.
+  const cloudformation = await startCloudFormationEndpoint();
 
   // Every user the deploy touches: declared now, or deployed before.
   const touched = new Map<string, { path: string; target: ReadTarget; userId: string }>();
@@ -163,6 +167,14 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     for (const stack of stacks) {
       const deployed = deployedStack(state, stack.stackName);
       if (stack.users.length === 0 && Object.keys(deployed.resources).length === 0) continue;
+      const stackRecord = {
+        stackId: deployed.stackId,
+        stackName: stack.stackName,
+        status: Object.keys(deployed.resources).length === 0 ? 'REVIEW_IN_PROGRESS' : 'UPDATE_COMPLETE',
+        creationTime: new Date(),
+      };
+      cloudformation.stacks.set(deployed.stackId, stackRecord);
+      await provisionTables(endpoint, stack.tables);
       // A template that no longer has the handler still has its Deletes served by the deployed one.
       const handler = stack.handler ? preserveHandler(stateDir, stack.handler) : deployed.handler;
       if (!handler) throw new Error(`${stack.stackName}: no bundled FinspaceUser handler found in ${cdkOut}`);
@@ -175,6 +187,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           ...handler.environment,
           AWS_REGION: LOCAL_REGION,
           AWS_ENDPOINT_URL: endpoint,
+          AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url,
           AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
           AWS_LAMBDA_FUNCTION_NAME: `${stack.stackName}-FinspaceUserHandler`,
@@ -195,6 +208,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           deployed,
           invoke: (event) => host.invoke(event),
           concurrency: options.concurrency ?? 4,
+          onStackStatus: (status) => (stackRecord.status = status),
           onEvent: (event) => {
             inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
             options.onEvent?.(event);
@@ -228,6 +242,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     return { ok, endpoint, stacks: outcomes, users };
   } finally {
     log.end();
+    await cloudformation.close();
     await emulator?.close();
   }
 }

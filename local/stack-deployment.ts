@@ -52,6 +52,8 @@ export interface DeploymentOptions {
   /** Events in flight at once (CloudFormation works on independent resources in parallel). @default 4 */
   readonly concurrency?: number;
   readonly onEvent?: (event: ResourceEvent) => void;
+  /** The stack's status as CloudFormation would report it (DescribeStacks), at each change. */
+  readonly onStackStatus?: (status: string) => void;
 }
 
 export interface DeploymentResult {
@@ -157,6 +159,10 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
   }
   const removed = Object.values(deployed.resources).filter((r) => !desiredIds.has(r.logicalId));
   if (changes.length === 0 && removed.length === 0) return { status: 'NO_CHANGES', events, deployed };
+  const stackStatus = options.onStackStatus ?? (() => undefined);
+  // A stack with nothing deployed yet is being created: its rollback deletes everything (ROLLBACK_*).
+  const creating = Object.keys(deployed.resources).length === 0;
+  stackStatus(creating ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS');
 
   const completed: { step: Step; physicalId: string }[] = [];
   let failure: { step: Step; reason: string; physicalId: string } | undefined;
@@ -186,10 +192,19 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
       const inPlace = step.requestType === 'Update' && physicalId === step.physicalId;
       undo.push(inPlace ? rollbackOfUpdate(step, physicalId) : rollbackOfCreate(step, physicalId));
     }
+    // As CloudFormation: first the Updates back, then (in the cleanup of the rollback) the Deletes of what the
+    // failed deploy created; the handler tells a rollback from a deliberate change by these statuses.
     let rollbackFailed = false;
-    for (const step of undo) {
+    stackStatus(creating ? 'ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_IN_PROGRESS');
+    for (const step of undo.filter((s) => s.requestType === 'Update')) {
       if (!(await run(step)).ok) rollbackFailed = true;
     }
+    if (!creating) stackStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+    for (const step of undo.filter((s) => s.requestType === 'Delete')) {
+      if (!(await run(step)).ok) rollbackFailed = true;
+    }
+    const prefix = creating ? 'ROLLBACK' : 'UPDATE_ROLLBACK';
+    stackStatus(`${prefix}_${rollbackFailed ? 'FAILED' : 'COMPLETE'}`);
     return {
       status: rollbackFailed ? 'ROLLBACK_FAILED' : 'ROLLBACK_COMPLETE',
       events,
@@ -221,6 +236,7 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
   // A Delete that fails in cleanup does not roll the stack back (CloudFormation
   // reports it and moves on); the resource is kept so the next deploy retries it.
   let cleanupFailure: string | undefined;
+  if (cleanup.length > 0) stackStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
   await pool(
     cleanup,
     concurrency,
@@ -239,6 +255,7 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
     },
     () => false,
   );
+  stackStatus(creating ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE');
   return { status: 'COMPLETE', events, deployed: { stackId: deployed.stackId, resources }, reason: cleanupFailure };
 }
 

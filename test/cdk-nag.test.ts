@@ -26,7 +26,7 @@ test('AwsSolutions reports nothing unacknowledged for the example stack', () => 
   expect(() => app.synth()).not.toThrow();
 });
 
-test('the one acknowledgement: the framework role, with a reason', () => {
+test('the two acknowledgements, each with a reason: the framework role, and the snapshot table without PITR', () => {
   const app = appWithNag();
   new FinspaceUsersStack(app, 'FinspaceUsers');
   const artifact = app.synth().getStackByName('FinspaceUsers');
@@ -34,6 +34,10 @@ test('the one acknowledgement: the framework role, with a reason', () => {
     .findMetadataByType('aws:cdk:acknowledged-rules')
     .map((e) => ({ path: e.path, rules: e.data as unknown as Record<string, string> }));
   expect(acknowledged).toEqual([
+    {
+      path: '/FinspaceUsers/FinspaceUserProvider/Snapshots',
+      rules: { 'Annotation::AwsSolutions-DDB3': expect.stringContaining('live a day at most') },
+    },
     {
       path: '/FinspaceUsers/FinspaceUserProvider/FrameworkRole',
       rules: {

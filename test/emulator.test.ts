@@ -7,6 +7,7 @@ import STS from 'aws-sdk/clients/sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { AccessDeniedException, ConflictException, ValidationException } from '../finspace/errors';
 import { awsOutbound, type Outbound } from '../lambda/outbound';
+import { provisionTables } from '../local/provision-tables';
 import { FinspaceCredentialsCache } from '../finspace/credentials';
 import { credentialsFetcher, onEvent } from '../lambda/user-lifecycle';
 import { type Emulator, startEmulator } from '../local/emulator';
@@ -296,12 +297,21 @@ describe('a deliberately broken handler is refused as the real service would ref
     onEvent(createEvent(), { outbound, credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)) });
   const realOutbound = () =>
     awsOutbound(
-      { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.url, AWS_MAX_ATTEMPTS: '2' },
+      {
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL: emulator.url,
+        AWS_MAX_ATTEMPTS: '2',
+        SNAPSHOT_TABLE_NAME: 'Snapshots',
+      },
       {
         accessKeyId: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
         secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
       },
     );
+
+  beforeEach(() =>
+    provisionTables(emulator.url, [{ tableName: 'Snapshots', keySchema: [{ AttributeName: 'key', KeyType: 'HASH' }] }]),
+  );
 
   test('the real outbound works', async () => {
     await expect(run(realOutbound())).resolves.toMatchObject({ PhysicalResourceId: `${ENVIRONMENT}/u-quant-analyst` });

@@ -116,7 +116,10 @@ describe('least privilege', () => {
     return list[0].Properties.PolicyDocument.Statement;
   };
 
-  test('the handler may write its own logs and assume exactly the declared admin role', () => {
+  const assumeRoleStatement = (statements: { Action: unknown }[]) =>
+    statements.find((s) => s.Action === 'sts:AssumeRole');
+
+  test('the handler may write its own logs, use its own snapshot table, read its own stack, and assume exactly the declared admin role', () => {
     const statements = handlerPolicy(Template.fromStack(stackWith({ userId: 'a' }, { userId: 'b' })));
     expect(statements).toEqual([
       {
@@ -124,8 +127,32 @@ describe('least privilege', () => {
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/HandlerLogs/), 'Arn'] },
       },
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/Snapshots/), 'Arn'] },
+      },
+      { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
       { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: ADMIN },
     ]);
+  });
+
+  test('the snapshot table: one per stack, on demand, items expire, encrypted with the DynamoDB KMS key, deleted with the stack', () => {
+    const template = Template.fromStack(stackWith({ userId: 'a' }, { userId: 'b' }));
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        // SSEEnabled without a key of ours: the account's aws/dynamodb KMS key
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { SNAPSHOT_TABLE_NAME: { Ref: Match.stringLikeRegexp('Snapshots') } } },
+    });
   });
 
   test('two admin roles: both, and nothing else', () => {
@@ -133,7 +160,11 @@ describe('least privilege', () => {
     const statements = handlerPolicy(
       Template.fromStack(stackWith({ userId: 'a' }, { userId: 'b', adminRoleArn: other })),
     );
-    expect(statements[1]).toEqual({ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: [ADMIN, other] });
+    expect(assumeRoleStatement(statements)).toEqual({
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Resource: [ADMIN, other],
+    });
   });
 
   test('the handler has no managed policy', () => {
@@ -208,7 +239,8 @@ describe('synth-time validation', () => {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp('HandlerRole') }] },
       }),
     );
-    expect(policy.Properties.PolicyDocument.Statement[1]).toEqual({
+    const statements = policy.Properties.PolicyDocument.Statement as { Action: unknown }[];
+    expect(statements.find((s) => s.Action === 'sts:AssumeRole')).toEqual({
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
       Resource: { Ref: 'RoleParam' },

@@ -11,6 +11,7 @@ import { FinspaceUsersStack } from '../bin/example-stack';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { readStacks } from '../cli/cloud-assembly';
+import { provisionTables } from '../local/provision-tables';
 import { demoState } from './support/demo-state';
 import { STACK_ID_ENV } from '../lambda/consts';
 import { createEvent, ENVIRONMENT, properties, STACK_ID } from './support/events';
@@ -49,6 +50,11 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 beforeEach(async () => {
   emulator = await startEmulator({ seed: demoState });
+  // the stack's snapshot table, as CloudFormation would have created it before the handler runs
+  await provisionTables(emulator.url, [
+    { tableName: 'Snapshots', keySchema: [{ AttributeName: 'key', KeyType: 'HASH' }], ttlAttribute: 'expiresAt' },
+  ]);
+  emulator.calls.length = 0;
 });
 afterEach(() => emulator.close());
 
@@ -60,6 +66,7 @@ const lambdaEnv = () => ({
   AWS_MAX_ATTEMPTS: '3',
   // CloudFormation resolves the stack id into the function's environment
   [STACK_ID_ENV]: STACK_ID,
+  SNAPSHOT_TABLE_NAME: 'Snapshots',
 });
 
 test('the asset: a small handler file and the network stack beside it, minified, needing no AWS SDK from the runtime', () => {
@@ -109,7 +116,7 @@ test('an event that calls nothing never loads the network stack', async () => {
   expect(emulator.calls).toEqual([]);
 });
 
-test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, GetUser, then UpdateUser signed with FinSpace credentials', async () => {
+test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, GetUser kept in the snapshot table, then UpdateUser signed with FinSpace credentials', async () => {
   const [stack] = readStacks(outdir);
   const result = await runAsset(stack.handler!.assetDir, createEvent(), lambdaEnv());
   expect(result.stdout).toContain('RESULT {"PhysicalResourceId":"demoenvironment0000000001/u-quant-analyst"');
@@ -117,6 +124,7 @@ test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, GetUser, the
     ['AssumeRole', 200],
     ['GetProgrammaticAccessCredentials', 200],
     ['GetUser', 200],
+    ['PutItem', 200],
     ['UpdateUser', 200],
   ]);
   expect(emulator.state.environments[ENVIRONMENT]['u-quant-analyst']).toMatchObject({
@@ -133,7 +141,7 @@ test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, GetUser, the
   expect(logs).not.toMatch(/Lovelace|Ada|admin-iam-secret|local-handler-secret/);
 });
 
-test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS keeps its own endpoint variable', async () => {
+test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS and DynamoDB keep their own endpoint variables', async () => {
   const [stack] = readStacks(outdir);
   const other = await startEmulator({ state: emulator.state });
   const env = {
@@ -141,11 +149,12 @@ test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS keeps it
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     AWS_ENDPOINT_URL_STS: emulator.url,
     AWS_ENDPOINT_URL_FINSPACE_DATA: other.url,
+    AWS_ENDPOINT_URL_DYNAMODB: emulator.url,
   };
   const result = await runAsset(stack.handler!.assetDir, createEvent(), env);
   await other.close();
   expect(result.stdout).toContain('RESULT');
-  expect(emulator.calls.map((c) => c.operation)).toEqual(['AssumeRole']);
+  expect(emulator.calls.map((c) => c.operation)).toEqual(['AssumeRole', 'PutItem']);
   expect(other.calls.map((c) => c.operation)).toEqual(['GetProgrammaticAccessCredentials', 'GetUser', 'UpdateUser']);
 });
 

@@ -13,7 +13,7 @@ const OTHER_ROLE = 'arn:aws:iam::123456789012:role/DataPipeline';
 function setup() {
   const outbound = new FakeOutbound();
   // In FinSpace, the admin role is the API principal of this superuser.
-  outbound.liveUsers.set(ADMIN_USER, {
+  outbound.users.set(ADMIN_USER, {
     userId: ADMIN_USER,
     status: 'ENABLED',
     type: 'SUPER_USER',
@@ -89,7 +89,7 @@ describe('what is not a lockout goes through', () => {
 
   test('a user whose principal is the admin role but whose API access is already off', async () => {
     const { outbound, run } = setup();
-    outbound.liveUsers.set(ADMIN_USER, {
+    outbound.users.set(ADMIN_USER, {
       userId: ADMIN_USER,
       status: 'ENABLED',
       type: 'SUPER_USER',

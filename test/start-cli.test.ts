@@ -89,7 +89,7 @@ test('a failed deploy exits non-zero with the reason', async () => {
   const run = await start(cdkOut, '--seed', seed);
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/Broken\/Ghost\s+CREATE_FAILED/);
-  expect(run.stdout).toContain('reason: UpdateUser u-ghost: ResourceNotFoundException: User u-ghost does not exist');
+  expect(run.stdout).toContain('reason: GetUser u-ghost: ResourceNotFoundException: User u-ghost does not exist');
   expect(run.stdout).toContain('ROLLBACK_COMPLETE');
 });
 

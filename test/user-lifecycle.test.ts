@@ -21,14 +21,15 @@ function setup(now: () => number = Date.now) {
 }
 
 describe('Create', () => {
-  test('assumes the admin role, exchanges its credentials, and signs UpdateUser with the FinSpace ones', async () => {
+  test('assumes the admin role, exchanges its credentials, keeps the user as it was, and signs UpdateUser with the FinSpace ones', async () => {
     const { outbound, run } = setup();
     const response = await run(createEvent());
 
     expect(outbound.calls.map((c) => c.operation)).toEqual([
       'assumeRole',
       'getProgrammaticAccessCredentials',
-      'getUser', // the lockout check (lambda/lockout.ts)
+      'getUser', // the lockout check (lambda/lockout.ts) and the rollback snapshot (lambda/rollback.ts)
+      'putSnapshot',
       'updateUser',
     ]);
     expect(outbound.calls[0].input).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin' });
@@ -37,7 +38,7 @@ describe('Create', () => {
       input: { environmentId: ENVIRONMENT, durationInMinutes: 60 },
     });
     expect(outbound.calls[2].signedWith).toBe('FSIA1');
-    expect(outbound.calls[3].signedWith).toBe('FSIA1');
+    expect(outbound.calls[4].signedWith).toBe('FSIA1');
     expect(response).toEqual({
       PhysicalResourceId: PHYSICAL_ID,
       Data: { UserId: 'u-quant-analyst', EnvironmentId: ENVIRONMENT },
@@ -138,11 +139,9 @@ describe('credentials across warm invocations', () => {
 
   test('fresh credentials that FinSpace refuses fail the event', async () => {
     const { outbound, run } = setup();
-    outbound.failNext('updateUser', serviceError('AccessDeniedException', 'not a superuser', 403));
-    await expect(run(createEvent())).rejects.toThrow(
-      'UpdateUser u-quant-analyst: AccessDeniedException: not a superuser',
-    );
-    expect(outbound.writes()).toHaveLength(1);
+    outbound.failNext('getUser', serviceError('AccessDeniedException', 'not a superuser', 403));
+    await expect(run(createEvent())).rejects.toThrow('GetUser u-quant-analyst: AccessDeniedException: not a superuser');
+    expect(outbound.writes()).toHaveLength(0);
   });
 
   test('differ per admin role and environment', async () => {
@@ -165,9 +164,12 @@ describe('Update', () => {
   });
 
   test('that stops declaring a field leaves FinSpace as it is', async () => {
-    const { outbound, run } = setup();
+    const { outbound, run, outcomes } = setup();
     await run(updateEvent(PHYSICAL_ID, properties({ FirstName: undefined }), properties()));
-    expect(outbound.calls).toEqual([]);
+    expect(outbound.writes()).toEqual([]);
+    // it asked whether this is a rollback, and dropped the last deploy's snapshot
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus', 'deleteSnapshot']);
+    expect(outcomes).toEqual(['unchanged']);
   });
 
   test.each([
@@ -233,10 +235,10 @@ describe('Update', () => {
 });
 
 describe('Delete', () => {
-  test('with RETAIN makes no call', async () => {
+  test('with RETAIN makes no FinSpace call', async () => {
     const { outbound, run, outcomes } = setup();
     const response = await run(deleteEvent(PHYSICAL_ID));
-    expect(outbound.calls).toEqual([]);
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus', 'deleteSnapshot']);
     expect(outcomes).toEqual(['retained']);
     expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
   });

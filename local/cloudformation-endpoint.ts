@@ -1,0 +1,109 @@
+// The local deploy engine's CloudFormation, as far as the handler asks it:
+// DescribeStacks of its own stack (query protocol, SigV4 service
+// `cloudformation`), answered from the status the engine is in (a rollback
+// phase says so). A loopback server of the deploy run, whichever FinSpace
+// endpoint it deploys to.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
+import { ServiceError } from './service-error';
+import { verifySigV4 } from './sigv4';
+
+const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+export interface LocalStack {
+  readonly stackId: string;
+  readonly stackName: string;
+  status: string;
+  readonly creationTime: Date;
+}
+
+export interface CloudFormationEndpoint {
+  readonly url: string;
+  /** The stacks by id; the deploy engine sets each one's status as it goes. */
+  readonly stacks: Map<string, LocalStack>;
+  /** The StackStatus each DescribeStacks answered, in order (tests). */
+  readonly answered: string[];
+  close(): Promise<void>;
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function errorXml(error: ServiceError, requestId: string): string {
+  return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${escapeXml(error.errorName)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+}
+
+/** DescribeStacks of one stack, by id or name, as CloudFormation answers it. */
+export function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchParams): LocalStack {
+  if (form.get('Action') !== 'DescribeStacks') {
+    throw new ServiceError(
+      'InvalidAction',
+      400,
+      `The local endpoint does not implement CloudFormation ${form.get('Action') ?? ''}`,
+    );
+  }
+  const name = form.get('StackName') ?? '';
+  const stack = stacks.get(name) ?? [...stacks.values()].find((s) => s.stackName === name);
+  if (!stack) throw new ServiceError('ValidationError', 400, `Stack with id ${name} does not exist`);
+  return stack;
+}
+
+function stacksXml(stack: LocalStack, requestId: string): string {
+  return (
+    `<DescribeStacksResponse xmlns="${XMLNS}"><DescribeStacksResult><Stacks><member>` +
+    `<StackId>${escapeXml(stack.stackId)}</StackId><StackName>${escapeXml(stack.stackName)}</StackName>` +
+    `<CreationTime>${stack.creationTime.toISOString()}</CreationTime><StackStatus>${stack.status}</StackStatus>` +
+    `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStacksResponse>`
+  );
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Starts the endpoint on a free loopback port; only the handler's local credentials may call it. */
+export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpoint> {
+  const stacks = new Map<string, LocalStack>();
+  const answered: string[] = [];
+  const lookup = (accessKeyId: string) =>
+    accessKeyId === LOCAL_HANDLER_CREDENTIALS.accessKeyId ? LOCAL_HANDLER_CREDENTIALS : undefined;
+  const server: Server = createServer((req, res) => {
+    const requestId = randomUUID();
+    readBody(req)
+      .then((body) => {
+        const verification = verifySigV4(
+          { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+          'cloudformation',
+          lookup,
+        );
+        if (!verification.ok) throw new ServiceError('SignatureDoesNotMatch', 403, verification.message);
+        const stack = describeStacks(stacks, new URLSearchParams(body.toString('utf8')));
+        answered.push(stack.status);
+        res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+        res.end(stacksXml(stack, requestId));
+      })
+      .catch((error: unknown) => {
+        const failure =
+          error instanceof ServiceError ? error : new ServiceError('InternalFailure', 500, 'Endpoint error');
+        res.writeHead(failure.statusCode, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+        res.end(errorXml(failure, requestId));
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port, address } = server.address() as AddressInfo;
+  return {
+    url: `http://${address}:${port}`,
+    stacks,
+    answered,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

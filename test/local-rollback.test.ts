@@ -1,0 +1,123 @@
+// A failed deploy leaves FinSpace as it was, end to end: the bundled
+// handler, the local deploy engine (which answers DescribeStacks with its
+// rollback statuses) and the local endpoint (FinSpace, STS, and DynamoDB for
+// the snapshots, persisted as `npm start` persists them).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { FinspaceApiAccess, FinspaceUserType } from '../lib';
+import type { EmulatorState, UserRecord } from '../local/emulator-state';
+import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
+import { demoState } from './support/demo-state';
+import { ENVIRONMENT } from './support/events';
+import type { UserSpec } from './support/roles';
+import { synthUsers } from './support/synth';
+
+jest.setTimeout(120_000);
+
+const PIPELINE = 'arn:aws:iam::123456789012:role/DataPipeline';
+/** Every name the demo environment and the declarations below hold: none may reach a log or the store. */
+const NAMES = ['Grace', 'Murray', 'Ada', 'Byron', 'Hopper', 'Augusta', 'King', 'Brewster', 'Lovelace'];
+
+let workDir: string;
+beforeEach(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'finspace-rollback-'));
+});
+afterEach(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** Synthesizes `users` and deploys them as `npm start` does, from the demo environment, one event at a time. */
+function deploy(users: Record<string, Partial<UserSpec>>): Promise<LocalDeployResult> {
+  const cdkOut = synthUsers(workDir, users);
+  return localDeploy({ projectDir: workDir, cdkOut, seed: demoState, concurrency: 1 });
+}
+
+const state = () =>
+  JSON.parse(readFileSync(join(workDir, '.finspace-local', 'emulator.json'), 'utf8')) as EmulatorState;
+/** The FinSpace fields of a user (not its times). */
+const fieldsOf = (userId: string) => {
+  const { type, firstName, lastName, apiAccess, apiAccessPrincipalArn, status } = state().environments[ENVIRONMENT][
+    userId
+  ] as UserRecord;
+  return { type, firstName, lastName, apiAccess, apiAccessPrincipalArn, status };
+};
+
+// The engineer as deployed so far: the type and the last name only.
+const ENGINEER: Partial<UserSpec> = { userId: 'u-data-engineer', lastName: 'Hopper' };
+// The failed deploy: the engineer made a superuser with API access for a pipeline (apiAccess declared for the
+// first time) and renamed; the analyst adopted with new names and DESTROY; then a user that does not exist.
+const FAILED: Record<string, Partial<UserSpec>> = {
+  Engineer: {
+    ...ENGINEER,
+    type: FinspaceUserType.SUPER_USER,
+    firstName: 'Augusta',
+    lastName: 'King',
+    apiAccess: FinspaceApiAccess.ENABLED,
+    apiAccessPrincipalArn: PIPELINE,
+  },
+  Analyst: { userId: 'u-quant-analyst', firstName: 'Ada', lastName: 'Brewster', removalPolicy: RemovalPolicy.DESTROY },
+  Ghost: { userId: 'uGhostUserNotThere0001' },
+};
+
+test('after a failed deploy every user and field it touched is as before: updated, adopted, first declared', async () => {
+  expect((await deploy({ Engineer: ENGINEER })).ok).toBe(true);
+  const engineerBefore = fieldsOf('u-data-engineer');
+  const analystBefore = fieldsOf('u-quant-analyst');
+  expect(engineerBefore).toMatchObject({ type: 'APP_USER', lastName: 'Hopper', apiAccess: 'DISABLED' });
+
+  const result = await deploy(FAILED);
+  expect(result.stacks[0].status).toBe('ROLLBACK_COMPLETE');
+  expect(result.stacks[0].reason).toBe(
+    'GetUser uGhostUserNotThere0001: ResourceNotFoundException: User uGhostUserNotThere0001 does not exist',
+  );
+  expect(
+    result.stacks[0].events
+      .filter((e) => e.status !== 'IN_PROGRESS')
+      .map((e) => `${e.requestType} ${e.phase} ${e.status}`),
+  ).toEqual([
+    'Update deploy COMPLETE',
+    'Create deploy COMPLETE',
+    'Create deploy FAILED',
+    'Update rollback COMPLETE',
+    'Delete rollback COMPLETE',
+    'Delete rollback COMPLETE',
+  ]);
+
+  // Every field back, apiAccess too though the previous declaration left it out. The principal stays: FinSpace
+  // cannot unset one, and with API access DISABLED again it can get no credentials.
+  expect(fieldsOf('u-data-engineer')).toEqual({ ...engineerBefore, apiAccessPrincipalArn: PIPELINE });
+  // The adopted DESTROY user is back as it was, and not disabled.
+  expect(fieldsOf('u-quant-analyst')).toEqual(analystBefore);
+  expect(analystBefore.status).toBe('ENABLED');
+  // The snapshots were used and deleted.
+  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toEqual([]);
+
+  // and the handler said what it did, without a name
+  const log = readFileSync(join(workDir, '.finspace-local', 'handler.log'), 'utf8');
+  expect(log.match(/"outcome":"restored"/g)).toHaveLength(2);
+  for (const name of NAMES) {
+    expect(log).not.toContain(name);
+    expect(JSON.stringify(result.stacks[0].events)).not.toContain(name);
+  }
+});
+
+test('deliberate changes leave FinSpace as it is; snapshots are sealed at rest', async () => {
+  const declared = { Engineer: FAILED.Engineer, Analyst: { ...FAILED.Analyst, removalPolicy: RemovalPolicy.RETAIN } };
+  expect((await deploy(declared)).ok).toBe(true);
+  const engineer = fieldsOf('u-data-engineer');
+  const analyst = fieldsOf('u-quant-analyst');
+
+  // The snapshots of that deploy are kept (until their time to live, or the next event) in the persisted
+  // state: two of them, and not one name in plain text.
+  const tables = state().dynamodb ?? {};
+  expect(Object.values(tables).flatMap((t) => Object.keys(t.items))).toHaveLength(2);
+  for (const name of NAMES) expect(JSON.stringify(tables)).not.toContain(name);
+
+  // The next deploy stops declaring the engineer's API access and names, and removes the RETAIN analyst.
+  const result = await deploy({ Engineer: { ...ENGINEER, type: FinspaceUserType.SUPER_USER } });
+  expect(result.ok).toBe(true);
+  expect(fieldsOf('u-data-engineer')).toEqual({ ...engineer, lastName: 'Hopper' });
+  expect(fieldsOf('u-quant-analyst')).toEqual(analyst);
+  // and the snapshots of the deploy before went with it; only the one of this deploy's write is left
+  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toHaveLength(1);
+});
