@@ -44,3 +44,10 @@ export const SNAPSHOT_TTL_ATTRIBUTE = 'expiresAt';
  * names do not linger. A snapshot is deleted as soon as it is used, too.
  */
 export const SNAPSHOT_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * FinspaceUser resources one stack holds: CloudFormation's 500 resources, less
+ * the shared provider's 10 (2 functions, 2 roles, 2 policies, 2 log groups, the
+ * snapshot table, CDK metadata). test/scale.test.ts synthesizes both sides of it.
+ */
+export const USERS_PER_STACK = 490;

@@ -11,8 +11,8 @@ import { FinspaceUsersStack } from '../bin/example-stack';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { readStacks } from '../cli/cloud-assembly';
-import { provisionTables } from '../local/provision-tables';
 import { demoState } from './support/demo-state';
+import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
 import { STACK_ID_ENV } from '../lambda/consts';
 import { createEvent, ENVIRONMENT, properties, STACK_ID } from './support/events';
 
@@ -50,10 +50,7 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 beforeEach(async () => {
   emulator = await startEmulator({ seed: demoState });
-  // the stack's snapshot table, as CloudFormation would have created it before the handler runs
-  await provisionTables(emulator.url, [
-    { tableName: 'Snapshots', keySchema: [{ AttributeName: 'key', KeyType: 'HASH' }], ttlAttribute: 'expiresAt' },
-  ]);
+  await provisionSnapshotTable(emulator.url);
   emulator.calls.length = 0;
 });
 afterEach(() => emulator.close());
@@ -66,7 +63,7 @@ const lambdaEnv = () => ({
   AWS_MAX_ATTEMPTS: '3',
   // CloudFormation resolves the stack id into the function's environment
   [STACK_ID_ENV]: STACK_ID,
-  SNAPSHOT_TABLE_NAME: 'Snapshots',
+  ...snapshotTableEnv,
 });
 
 test('the asset: a small handler file and the network stack beside it, minified, needing no AWS SDK from the runtime', () => {

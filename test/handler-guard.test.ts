@@ -9,6 +9,7 @@ import { MAX_REASON_BYTES } from '../lambda/failure-reason';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { demoState } from './support/demo-state';
+import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
 import { ADMIN_ROLE, createEvent, properties, STACK_ID } from './support/events';
 
 const HANDLER = join(__dirname, '..', 'dist', 'handler', 'index.js');
@@ -46,6 +47,8 @@ function runHandler(event: unknown, env: Record<string, string | undefined>): Pr
 let emulator: Emulator;
 beforeEach(async () => {
   emulator = await startEmulator({ seed: demoState });
+  await provisionSnapshotTable(emulator.url);
+  emulator.calls.length = 0;
 });
 afterEach(() => emulator.close());
 
@@ -57,6 +60,7 @@ const lambdaEnv = (): Record<string, string> => ({
   AWS_MAX_ATTEMPTS: '2',
   [STACK_ID_ENV]: STACK_ID,
   [LOG_GROUP_ENV]: LOG_GROUP,
+  ...snapshotTableEnv,
 });
 
 describe('the handler acts only for its own stack', () => {

@@ -9,6 +9,7 @@ import { FinspaceUserType } from '../lib';
 import { startEmulator } from '../local/emulator';
 import type { UserRecord } from '../local/emulator-state';
 import { demoState } from './support/demo-state';
+import { USERS_PER_STACK } from '../lambda/consts';
 import { localDeploy } from '../local/local-deploy';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { declareUser } from './support/roles';
@@ -43,9 +44,9 @@ test('300 users: 310 resources, well under the template size limit, one small ha
   for (const policy of policies) expect(JSON.stringify(policy.Properties.PolicyDocument).length).toBeLessThan(10_240);
 });
 
-test('CloudFormation’s 500 resources bind at 490 users per stack', () => {
-  expect(() => stackOf(490).app.synth()).not.toThrow();
-  expect(() => stackOf(491).app.synth()).toThrow(/500/);
+test(`CloudFormation’s 500 resources bind at ${USERS_PER_STACK} users per stack`, () => {
+  expect(() => stackOf(USERS_PER_STACK).app.synth()).not.toThrow();
+  expect(() => stackOf(USERS_PER_STACK + 1).app.synth()).toThrow(/500/);
 });
 
 test('300 users deploy to the local endpoint throttled at 50 requests per second, every one as declared', async () => {

@@ -163,7 +163,7 @@ export async function runImport(argv: string[], out: NodeJS.WritableStream = pro
       report.write(
         `Wrote ${kept.length} users of environment ${environmentId} to ${where} as ${module.classes.length} classes ` +
           `(${module.classes.map((c) => `${c.name}: ${c.users}`).join(', ')})${counts}.\n` +
-          `A stack holds at most ${USERS_PER_STACK} FinspaceUsers (CloudFormation's 500 resources, less the provider's 9): ` +
+          `A stack holds at most ${USERS_PER_STACK} FinspaceUsers (CloudFormation's 500 resources, less the provider's 10): ` +
           'add each class to a stack of its own.\n',
       );
     }

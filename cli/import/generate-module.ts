@@ -15,9 +15,9 @@ import {
 import type { GetUserOutput } from '../../finspace/client';
 import { assignRoleIds, assignUserIds, compare, userBaseId, variableName } from './construct-ids';
 import { tsString } from './ts-literal';
+import { USERS_PER_STACK } from '../../lambda/consts';
 
-/** CloudFormation's 500 resources per stack, less the 9 of the FinspaceUser provider (README "Limits"). */
-export const USERS_PER_STACK = 491;
+export { USERS_PER_STACK };
 
 const ADMIN_ROLE_ID = 'AdminRole';
 const PRINT_WIDTH = 120;
