@@ -16,6 +16,8 @@ import { LambdaHost } from '../local/lambda-host';
 import { localDeploy } from '../local/local-deploy';
 import { resolveProperties } from '../cli/resolve-properties';
 import { STACK_ID_ENV } from '../lambda/consts';
+import { startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
+import { provisionSnapshotTable, snapshotTableEnv } from '../test/support/snapshot-table';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
 import { declareUser } from '../test/support/roles';
 import { benchImport } from './import';
@@ -235,7 +237,16 @@ async function main(): Promise<void> {
   const users = state.environments[ENVIRONMENT];
   for (let i = 0; i < 100; i++) users[userId(i)] = { ...(users['u-quant-analyst'] as UserRecord), userId: userId(i) };
   const emulator = await startEmulator({ state });
+  await provisionSnapshotTable(emulator.url);
   const BENCH_STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/Bench/1';
+  // The handler asks CloudFormation whether its stack rolls back: a deployed stack, not rolling back.
+  const cloudformation = await startCloudFormationEndpoint();
+  cloudformation.stacks.set(BENCH_STACK_ID, {
+    stackId: BENCH_STACK_ID,
+    stackName: 'Bench',
+    status: 'UPDATE_IN_PROGRESS',
+    creationTime: new Date(),
+  });
   const handlerEnv = {
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL: emulator.url,
@@ -243,6 +254,8 @@ async function main(): Promise<void> {
     AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     [STACK_ID_ENV]: BENCH_STACK_ID,
+    ...snapshotTableEnv,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url,
   };
   const createEvent = (index: number, requestId: string): LifecycleEvent => ({
     RequestType: 'Create',
@@ -394,6 +407,7 @@ async function main(): Promise<void> {
   results.fleetDeploy = { users: 100, rateLimitRps: rate, concurrency: 10, ...fleetResults };
 
   await emulator.close();
+  await cloudformation.close();
   rmSync(work, { recursive: true, force: true });
   say();
   results.import = await importSection(say);
