@@ -9,7 +9,7 @@ import {
   formatViolations,
   STRING_SHAPES,
   USER_TYPES,
-  type UserType,
+  type UserDeclaration,
   validateDeclaration,
 } from '../../finspace/constraints';
 import type { GetUserOutput } from '../../finspace/client';
@@ -44,13 +44,11 @@ export class ImportError extends Error {
   override readonly name = 'ImportError';
 }
 
-interface Declaration {
-  readonly userId: string;
-  readonly type: UserType;
-  readonly firstName?: string;
-  readonly lastName?: string;
-  readonly apiAccess?: ApiAccess;
-  readonly apiAccessPrincipalArn?: string;
+/** The FinSpace fields of a user's declaration, and what the generated code says about them. */
+interface Declaration extends Pick<
+  UserDeclaration,
+  'userId' | 'type' | 'firstName' | 'lastName' | 'apiAccess' | 'apiAccessPrincipalArn'
+> {
   readonly comments: readonly string[];
 }
 
