@@ -35,7 +35,7 @@ function builtWheel(): string {
   if (wheels.length !== 1 || !existsSync(assemblyFile)) {
     throw new Error(
       `expected one wheel in dist/python and the jsii assembly in dist/jsii (found ${wheels.length} wheels); ` +
-        'run `npm run build:jsii && npm run package:python` first (CI runs both before npm test)',
+        'run `npm run build:jsii && npm run package:python` first (`npm test` runs both before jest)',
     );
   }
   return join(pythonDist, wheels[0]);
