@@ -1,7 +1,6 @@
 // The local FinSpace endpoint: the model's validation, SigV4 and the two-step
 // credential model, idempotency tokens, and the wire format as AWS's own
 // SDK (aws-sdk v2, which nobody here wrote) serializes it.
-import { request } from 'node:http';
 import FinSpaceData from 'aws-sdk/clients/finspacedata';
 import STS from 'aws-sdk/clients/sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -14,7 +13,7 @@ import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { demoState } from './support/demo-state';
 import { ADMIN_ROLE, createEvent, ENVIRONMENT } from './support/events';
-import { adminIamCredentials, clientFor, finspaceCredentials } from './support/emulator-session';
+import { adminIamCredentials, clientFor, finspaceCredentials, rawRequest } from './support/emulator-session';
 
 let emulator: Emulator;
 let clock = Date.now();
@@ -25,30 +24,6 @@ beforeEach(async () => {
 afterEach(() => emulator.close());
 
 const users = () => emulator.state.environments[ENVIRONMENT];
-
-function rawRequest(
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body = '',
-): Promise<{ status: number; errorType?: string; body: string }> {
-  const url = new URL(emulator.url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          errorType: res.headers['x-amzn-errortype'] as string | undefined,
-          body: text,
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('compatibility with aws-sdk v2 (AWS serializers and signer)', () => {
   test('STS AssumeRole, GetProgrammaticAccessCredentials, then every user operation', async () => {
@@ -145,7 +120,7 @@ describe('compatibility with aws-sdk v2 (AWS serializers and signer)', () => {
 
 describe('authentication and the two-step credential model', () => {
   test('an unsigned request is refused', async () => {
-    const response = await rawRequest('GET', '/user/u-quant-analyst');
+    const response = await rawRequest(emulator, 'GET', '/user/u-quant-analyst');
     expect(response).toMatchObject({ status: 403, errorType: 'MissingAuthenticationTokenException' });
   });
 

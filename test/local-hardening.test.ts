@@ -4,7 +4,6 @@
 // ordinary keys (never Object.prototype's), and malformed URIs that are the
 // caller's error.
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -24,7 +23,13 @@ import { seedFromDeclarations } from '../local/seed';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
 import { demoState } from './support/demo-state';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
-import { adminIamCredentials, clientFor, fastRetries, finspaceCredentials } from './support/emulator-session';
+import {
+  adminIamCredentials,
+  clientFor,
+  fastRetries,
+  finspaceCredentials,
+  rawRequest,
+} from './support/emulator-session';
 import { synthUsers } from './support/synth';
 
 let workDir: string;
@@ -143,25 +148,6 @@ describe('with an endpoint', () => {
     emulator = await startEmulator({ seed: demoState });
   });
   afterEach(() => emulator.close());
-
-  function rawRequest(method: string, path: string): Promise<{ status: number; errorType?: string; body: string }> {
-    const url = new URL(emulator.url);
-    return new Promise((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, method, path }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            errorType: res.headers['x-amzn-errortype'] as string | undefined,
-            body: text,
-          }),
-        );
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
 
   describe('SigV4: the credential scope names the endpoint’s region', () => {
     test('FinSpace signed for another region: InvalidSignatureException, and nothing changes', async () => {
@@ -321,7 +307,7 @@ describe('with an endpoint', () => {
     ])('%s %s', async (method, path) => {
       const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
       try {
-        const response = await rawRequest(method, path);
+        const response = await rawRequest(emulator, method, path);
         expect(response).toMatchObject({ status: 400, errorType: 'ValidationException' });
         expect(JSON.parse(response.body)).toEqual({ message: 'The request URI holds a malformed percent-encoding' });
         expect(stderr).not.toHaveBeenCalled();

@@ -1,4 +1,5 @@
 // Helpers to talk to the local FinSpace endpoint as the admin role would.
+import { request } from 'node:http';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { FinspaceDataClient } from '../../finspace/client';
@@ -44,4 +45,30 @@ export async function finspaceCredentials(emulator: Emulator): Promise<AwsCreden
     secretAccessKey: credentials!.secretAccessKey!,
     sessionToken: credentials!.sessionToken,
   };
+}
+
+/** An unsigned (or hand-signed) HTTP request to the endpoint, for what an SDK would never send. */
+export function rawRequest(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body = '',
+): Promise<{ status: number; errorType?: string; body: string }> {
+  const url = new URL(emulator.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          errorType: res.headers['x-amzn-errortype'] as string | undefined,
+          body: text,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
