@@ -12,6 +12,7 @@ import { readStacks } from '../cli/cloud-assembly';
 import { startEmulator, WRITE_OPERATIONS } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS, type UserRecord } from '../local/emulator-state';
 import { demoState } from '../test/support/demo-state';
+import { customResourceInvoke } from '../local/custom-resource-invoke';
 import { LambdaHost } from '../local/lambda-host';
 import { localDeploy } from '../local/local-deploy';
 import { resolveProperties } from '../cli/resolve-properties';
@@ -274,9 +275,19 @@ async function main(): Promise<void> {
   const script = (asset: string, event: unknown) =>
     `require(${JSON.stringify(asset)}).handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 60000 }).then(() => {}, (e) => { console.error(e.message); process.exitCode = 1; });`;
   const oursAsset = join(ours.handler!.assetDir, 'index.js');
-  const oursCreate = await medianOf(coldRuns, (i) =>
-    timeProcess(['-e', script(oursAsset, createEvent(0, `cold-${i}`))], handlerEnv),
-  );
+  const oursCreate = await medianOf(coldRuns, async (i) => {
+    // As CloudFormation calls it: the event names where to answer, and the answer is checked.
+    const channel = cloudformation.openResponse();
+    const ms = await timeProcess(
+      ['-e', script(oursAsset, { ...createEvent(0, `cold-${i}`), ResponseURL: channel.url })],
+      handlerEnv,
+    );
+    const answer = channel.received() as { Status?: string } | undefined;
+    channel.close();
+    if (answer?.Status !== 'SUCCESS')
+      throw new Error(`the cold Create was not answered SUCCESS: ${JSON.stringify(answer)}`);
+    return ms;
+  });
   const oursLoad = await medianOf(coldRuns, () =>
     timeProcess(['-e', `require(${JSON.stringify(oursAsset)})`], handlerEnv),
   );
@@ -284,7 +295,7 @@ async function main(): Promise<void> {
     ? await medianOf(coldRuns, () => timeProcess(['-e', `require(${JSON.stringify(peerAsset)})`], handlerEnv))
     : undefined;
   const bundleBytes = statSync(join(ours.handler!.assetDir, 'index.js')).size;
-  const networkBytes = statSync(join(ours.handler!.assetDir, 'outbound.js')).size;
+  const networkBytes = statSync(join(ours.handler!.assetDir, 'aws-clients.js')).size;
   const peerBytes = peerAsset ? statSync(peerAsset).size : undefined;
   results.coldStart = {
     runs: coldRuns,
@@ -316,9 +327,11 @@ async function main(): Promise<void> {
     instances: 1,
     environment: handlerEnv,
   });
+  const invoke = customResourceInvoke(host, cloudformation, 'arn:aws:lambda:us-east-1:123456789012:function:bench');
   const count = async (event: LifecycleEvent) => {
     const before = emulator.calls.length;
-    await host.invoke(event);
+    const answer = await invoke(event);
+    if (answer.Status !== 'SUCCESS') throw new Error(`${event.RequestType} failed: ${answer.Reason}`);
     const calls = emulator.calls.slice(before);
     return {
       total: calls.length,

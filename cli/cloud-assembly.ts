@@ -95,19 +95,17 @@ export function usersOf(template: Template): UserResource[] {
 }
 
 /**
- * The function the provider's framework invokes (named by
- * USER_ON_EVENT_FUNCTION_ARN in its environment), its asset found through its
+ * The function the stack's Custom::FinspaceUser resources name as their
+ * ServiceToken (`Fn::GetAtt <function>.Arn`), its asset found through its
  * code's S3 key in the stack's asset manifest.
  */
 export function handlerOf(template: Template, outdir: string, stackName: string): HandlerFunction | undefined {
-  const framework = Object.values(template.Resources ?? {}).find(
-    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler === 'framework.onEvent',
-  );
-  const frameworkEnv = (framework?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
-    ?.Variables;
-  const target = frameworkEnv?.USER_ON_EVENT_FUNCTION_ARN as { 'Fn::GetAtt'?: [string, string] } | undefined;
-  const logicalId = target?.['Fn::GetAtt']?.[0];
-  const properties = logicalId ? template.Resources?.[logicalId]?.Properties : undefined;
+  const resources = template.Resources ?? {};
+  const serviceToken = Object.values(resources).find((r) => r.Type === RESOURCE_TYPE)?.Properties?.ServiceToken as
+    { 'Fn::GetAtt'?: [string, string] } | undefined;
+  const logicalId = serviceToken?.['Fn::GetAtt']?.[0];
+  const target = logicalId ? resources[logicalId] : undefined;
+  const properties = target?.Type === 'AWS::Lambda::Function' ? target.Properties : undefined;
   const code = properties?.Code as { S3Key?: unknown } | undefined;
   const hash = typeof code?.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
   const manifestFile = join(outdir, `${stackName}.assets.json`);

@@ -5,7 +5,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { FinspaceCredentialsCache } from '../finspace/credentials';
 import { FinspaceDataClient, type GetUserOutput } from '../finspace/client';
 import { resolveFinspaceEndpoint } from '../finspace/endpoint';
-import { awsOutbound, maxAttemptsFrom } from '../lambda/outbound';
+import { awsOutbound, maxAttemptsFrom } from '../lambda/aws-clients';
 import { credentialsFetcher } from '../lambda/user-lifecycle';
 import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state';
 

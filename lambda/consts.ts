@@ -29,7 +29,7 @@ export const HANDLER_EXPORT = 'handler';
  * The network stack's module, bundled into a file of its own beside the
  * handler's, so that a cold start parses it only when a call needs it.
  */
-export const NETWORK_MODULE = './outbound.js';
+export const NETWORK_MODULE = './aws-clients.js';
 
 /** The handler's environment variable naming its stack's snapshot table (the construct sets it). */
 export const SNAPSHOT_TABLE_ENV = 'SNAPSHOT_TABLE_NAME';
@@ -47,7 +47,8 @@ export const SNAPSHOT_TTL_SECONDS = 24 * 60 * 60;
 
 /**
  * FinspaceUser resources one stack holds: CloudFormation's 500 resources, less
- * the shared provider's 10 (2 functions, 2 roles, 2 policies, 2 log groups, the
- * snapshot table, CDK metadata). test/scale.test.ts synthesizes both sides of it.
+ * the shared provider's 6 (the handler function, its role, policy and log
+ * group, the snapshot table, CDK metadata). test/scale.test.ts synthesizes
+ * both sides of it.
  */
-export const USERS_PER_STACK = 490;
+export const USERS_PER_STACK = 494;

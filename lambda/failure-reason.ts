@@ -1,10 +1,7 @@
-// What a failure says to CloudFormation. The provider framework sends the
-// handler's error message (and its stack trace lines after the first) as the
-// resource's Reason; CloudFormation drops a response over 4 KB, and then the
-// stack waits for a response until the custom resource's service timeout. So
-// the reason is one line, capped, and names the log group where the handler
-// logged it (the framework's own `Logs: /aws/lambda/<function>` hint names a
-// log group the handler does not use).
+// What a failure says to CloudFormation, as the response's Reason.
+// CloudFormation drops a response over 4 KB, and then the stack waits for a
+// response until the custom resource's service timeout. So the reason is one
+// line, capped, and names the log group where the handler logged it.
 import { LOG_GROUP_ENV } from './consts';
 
 /** UTF-8 bytes a reason may take: a quarter of CloudFormation's 4 KB response. */
@@ -38,15 +35,4 @@ export function failureReason(message: string, logGroup: string | undefined): st
   const room = MAX_REASON_BYTES - Buffer.byteLength(suffix);
   const body = Buffer.byteLength(line) <= room ? line : `${truncateUtf8(line, room - ELLIPSIS.length)}${ELLIPSIS}`;
   return `${body}${suffix}`;
-}
-
-/**
- * An error carrying `reason` whose stack is that one line: Lambda reports the
- * stack's lines as the trace, and the framework appends all but the first to
- * the reason.
- */
-export function failureError(reason: string): Error {
-  const error = new Error(reason);
-  error.stack = `${error.name}: ${reason}`;
-  return error;
 }

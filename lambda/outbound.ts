@@ -1,31 +1,21 @@
-// The handler's only door to the network: STS, the FinSpace Data API, its
-// stack's status in CloudFormation and its stack's snapshot table in
-// DynamoDB. Everything else in the runtime is plain logic that tests drive
-// with fakes of this interface.
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentity, RetryStrategyV2 } from '@smithy/types';
-import { resolveFinspaceEndpoint } from '../finspace/endpoint';
-import {
-  DEFAULT_MAX_ATTEMPTS,
-  REQUEST_TIMEOUT_MS,
-  SNAPSHOT_KEY_ATTRIBUTE,
-  SNAPSHOT_TABLE_ENV,
-  SNAPSHOT_TTL_ATTRIBUTE,
-  STACK_ID_ENV,
-} from './consts';
-import { roleSessionName } from './role-session';
-import type { Snapshot } from './snapshot-store';
-import {
-  FinspaceDataClient,
-  type GetProgrammaticAccessCredentialsOutput,
-  type GetUserInput,
-  type GetUserOutput,
-  type UpdateUserInput,
-  type UserIdOutput,
-  type UserStatusChangeInput,
+// The handler's only door to the network. `Outbound` is every call the
+// lifecycle makes (STS, the FinSpace Data API, its stack's status, its
+// snapshot table); `putResponse` is the answer to CloudFormation. Everything
+// else in the runtime is plain logic that tests drive with fakes of this
+// interface.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type {
+  GetProgrammaticAccessCredentialsOutput,
+  GetUserInput,
+  GetUserOutput,
+  UpdateUserInput,
+  UserIdOutput,
+  UserStatusChangeInput,
 } from '../finspace/client';
+import { REQUEST_TIMEOUT_MS } from './consts';
+import type { Snapshot } from './snapshot-store';
 
 export interface AssumeRoleOptions {
   /** Sent as STS `ExternalId`, for a trust policy that requires one. */
@@ -68,160 +58,60 @@ export interface Outbound {
   deleteSnapshot(key: string, signal?: AbortSignal): Promise<void>;
 }
 
-/** Reads AWS_MAX_ATTEMPTS as the SDK does, with a default that rides out a stack-wide burst. */
-export function maxAttemptsFrom(env: NodeJS.ProcessEnv): number {
-  const configured = Number(env.AWS_MAX_ATTEMPTS);
-  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_ATTEMPTS;
-}
-
-/** AWS_RETRY_MODE as the SDK reads it: `standard` (the default) or `adaptive` (client-side rate limiting too). */
-export function retryStrategyFrom(env: NodeJS.ProcessEnv, maxAttempts: number): RetryStrategyV2 {
-  return env.AWS_RETRY_MODE === 'adaptive'
-    ? new AdaptiveRetryStrategy(maxAttempts)
-    : new StandardRetryStrategy(maxAttempts);
+/**
+ * The SDK calls (aws-clients.ts, most of the bundle), loaded by the first
+ * call that needs them: a cold start for a no-op update, which calls
+ * nothing, never loads them.
+ */
+export function lazyOutbound(): Outbound {
+  let real: Promise<Outbound> | undefined;
+  // A plain require, kept lazy: a dynamic import would make Node lex the whole file for its exports first.
+  const load = () =>
+    (real ??= Promise.resolve().then(() =>
+      (require('./aws-clients.js') as typeof import('./aws-clients.js')).awsOutbound(),
+    ));
+  return {
+    assumeRole: async (...args) => (await load()).assumeRole(...args),
+    getProgrammaticAccessCredentials: async (...args) => (await load()).getProgrammaticAccessCredentials(...args),
+    getUser: async (...args) => (await load()).getUser(...args),
+    updateUser: async (...args) => (await load()).updateUser(...args),
+    disableUser: async (...args) => (await load()).disableUser(...args),
+    stackStatus: async (...args) => (await load()).stackStatus(...args),
+    getSnapshot: async (...args) => (await load()).getSnapshot(...args),
+    putSnapshot: async (...args) => (await load()).putSnapshot(...args),
+    deleteSnapshot: async (...args) => (await load()).deleteSnapshot(...args),
+  };
 }
 
 /**
- * The real network, configured from the environment the way AWS SDK clients
- * are. STS, CloudFormation and DynamoDB sign with the default credential chain
- * (the handler's role) unless `stsCredentials` are given.
+ * PUTs the response to the event's ResponseURL, a pre-signed S3 URL. The
+ * content type is empty because it is part of what the URL was signed for.
+ * Errors never repeat the URL: it is a capability to answer for the stack.
  */
-export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials?: AwsCredentialIdentity): Outbound {
-  const region = env.AWS_REGION;
-  if (!region) throw new Error('AWS_REGION is not set');
-  const maxAttempts = maxAttemptsFrom(env);
-  // One retry budget and one connection pool for every FinSpace call of this instance.
-  const retryStrategy = retryStrategyFrom(env, maxAttempts);
-  const requestHandler = new NodeHttpHandler({ requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: 5_000 });
-  // The SDK reads AWS_ENDPOINT_URL_STS from process.env by itself; another env is read here the same way.
-  const stsEndpoint = env === process.env ? undefined : (env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL);
-  const sts = new STSClient({
-    region,
-    maxAttempts,
-    retryMode: env.AWS_RETRY_MODE,
-    endpoint: stsEndpoint,
-    credentials: stsCredentials,
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
+export function putResponse(url: string, body: string, signal?: AbortSignal): Promise<void> {
+  const target = new URL(url);
+  const request = target.protocol === 'http:' ? httpRequest : httpsRequest;
+  return new Promise((resolve, reject) => {
+    const put = request(
+      target,
+      {
+        method: 'PUT',
+        headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) },
+        timeout: REQUEST_TIMEOUT_MS,
+        signal,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else reject(new Error(`the response URL answered HTTP ${status}`));
+        });
+        response.on('error', reject);
+      },
+    );
+    put.on('timeout', () => put.destroy(new Error(`the response URL did not answer in ${REQUEST_TIMEOUT_MS} ms`)));
+    put.on('error', reject);
+    put.end(body);
   });
-  // The same for the handler's own stack services, made on first use: the CLI reads users through this
-  // module too, and neither needs nor installs these clients (they are bundled into the handler only).
-  const serviceConfig = (service: 'CLOUDFORMATION' | 'DYNAMODB') => ({
-    region,
-    maxAttempts,
-    retryMode: env.AWS_RETRY_MODE,
-    endpoint: env === process.env ? undefined : (env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL),
-    credentials: stsCredentials,
-    requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS },
-  });
-  let stackServices: ReturnType<typeof makeStackServices> | undefined;
-  const services = () => (stackServices ??= makeStackServices(serviceConfig, env[SNAPSHOT_TABLE_ENV]));
-  const endpoint = resolveFinspaceEndpoint(region, env).href;
-  const finspace = (credentials: AwsCredentialIdentity) =>
-    new FinspaceDataClient({ region, endpoint, credentials, retryStrategy, maxAttempts, requestHandler });
-
-  // The admin role's CloudTrail shows which stack acted.
-  const sessionName = roleSessionName(env[STACK_ID_ENV]);
-
-  return {
-    async assumeRole(roleArn, signal, options = {}) {
-      const { Credentials: c } = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: roleArn,
-          RoleSessionName: sessionName,
-          DurationSeconds: 900,
-          ExternalId: options.externalId,
-        }),
-        { abortSignal: signal },
-      );
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('STS AssumeRole returned no credentials');
-      return {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration,
-      };
-    },
-    getProgrammaticAccessCredentials: (iam, environmentId, durationInMinutes, signal) =>
-      finspace(iam).getProgrammaticAccessCredentials({ environmentId, durationInMinutes }, { abortSignal: signal }),
-    getUser: (credentials, input, signal) => finspace(credentials).getUser(input, { abortSignal: signal }),
-    updateUser: (credentials, input, signal) => finspace(credentials).updateUser(input, { abortSignal: signal }),
-    disableUser: (credentials, input, signal) => finspace(credentials).disableUser(input, { abortSignal: signal }),
-    stackStatus: (stackId, signal) => services().stackStatus(stackId, signal),
-    getSnapshot: (key, signal) => services().getSnapshot(key, signal),
-    putSnapshot: (snapshot, signal) => services().putSnapshot(snapshot, signal),
-    deleteSnapshot: (key, signal) => services().deleteSnapshot(key, signal),
-  };
-}
-
-type ServiceConfig = (service: 'CLOUDFORMATION' | 'DYNAMODB') => {
-  region: string;
-  maxAttempts: number;
-  retryMode?: string;
-  endpoint?: string;
-  credentials?: AwsCredentialIdentity;
-  requestHandler: { requestTimeout: number };
-};
-
-/** CloudFormation (the stack's status) and DynamoDB (the stack's snapshot table), required on first use. */
-function makeStackServices(config: ServiceConfig, tableName: string | undefined) {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const cfn = require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
-  const ddb = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
-  const cloudformation = new cfn.CloudFormationClient(config('CLOUDFORMATION'));
-  const dynamodb = new ddb.DynamoDBClient(config('DYNAMODB'));
-  const table = () => {
-    if (!tableName) throw new Error(`${SNAPSHOT_TABLE_ENV} is not set: the handler has no snapshot table`);
-    return tableName;
-  };
-  const keyOf = (key: string) => ({ [SNAPSHOT_KEY_ATTRIBUTE]: { S: key } });
-  return {
-    async stackStatus(stackId: string, signal?: AbortSignal): Promise<string> {
-      const { Stacks } = await cloudformation.send(new cfn.DescribeStacksCommand({ StackName: stackId }), {
-        abortSignal: signal,
-      });
-      const status = Stacks?.[0]?.StackStatus;
-      if (!status) throw new Error(`DescribeStacks returned no status for ${stackId}`);
-      return status;
-    },
-    async getSnapshot(key: string, signal?: AbortSignal): Promise<Snapshot | undefined> {
-      const { Item } = await dynamodb.send(
-        new ddb.GetItemCommand({ TableName: table(), Key: keyOf(key), ConsistentRead: true }),
-        { abortSignal: signal },
-      );
-      if (!Item) return undefined;
-      return {
-        key,
-        requestId: Item.requestId?.S ?? '',
-        expiresAt: Number(Item[SNAPSHOT_TTL_ATTRIBUTE]?.N ?? 0),
-        user: JSON.parse(Item.user?.S ?? '{}') as Snapshot['user'],
-      };
-    },
-    async putSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<void> {
-      try {
-        await dynamodb.send(
-          new ddb.PutItemCommand({
-            TableName: table(),
-            Item: {
-              ...keyOf(snapshot.key),
-              requestId: { S: snapshot.requestId },
-              [SNAPSHOT_TTL_ATTRIBUTE]: { N: String(snapshot.expiresAt) },
-              user: { S: JSON.stringify(snapshot.user) },
-            },
-            // A redelivered event finds the snapshot it took the first time and keeps it.
-            ConditionExpression: 'attribute_not_exists(#key) OR #requestId <> :requestId',
-            ExpressionAttributeNames: { '#key': SNAPSHOT_KEY_ATTRIBUTE, '#requestId': 'requestId' },
-            ExpressionAttributeValues: { ':requestId': { S: snapshot.requestId } },
-          }),
-          { abortSignal: signal },
-        );
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-    },
-    async deleteSnapshot(key: string, signal?: AbortSignal): Promise<void> {
-      await dynamodb.send(new ddb.DeleteItemCommand({ TableName: table(), Key: keyOf(key) }), {
-        abortSignal: signal,
-      });
-    },
-  };
 }

@@ -1,6 +1,7 @@
-// The handler must answer before Lambda stops it, or the provider framework
-// reports a timeout instead of the reason. Every call is abandoned a margin
-// before the invocation's deadline, so the failure keeps its reason.
+// The handler must answer before Lambda stops it, or CloudFormation gets no
+// answer and waits out the resource's service timeout. Every call is
+// abandoned a margin before the invocation's deadline, so the failure is
+// answered with its reason.
 
 /** What the handler reads of the Lambda context. */
 export interface InvocationContext {

@@ -18,7 +18,7 @@ import { type FinspaceRunner, forgetUser, inRollback, rememberUser, restoreUser 
 
 export { physicalIdOf } from './physical-id';
 
-/** The event as the provider framework hands it to its onEvent handler. */
+/** A CloudFormation event, as far as the lifecycle reads it (cfn-response.ts has the whole of it). */
 export interface LifecycleEvent {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly RequestId: string;

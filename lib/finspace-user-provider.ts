@@ -3,7 +3,6 @@ import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import {
   DEFAULT_MAX_ATTEMPTS,
@@ -15,7 +14,7 @@ import {
 import { handlerAssetDir } from './handler-asset';
 import { snapshotTable } from './snapshot-table';
 
-/** Days CloudWatch keeps the handler's and the framework's logs. */
+/** Days CloudWatch keeps the handler's logs. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
 /** How long one handler invocation may run. */
@@ -23,25 +22,26 @@ export const HANDLER_TIMEOUT = Duration.minutes(5);
 
 /**
  * How long CloudFormation waits for a FinspaceUser's response (the custom
- * resource's `ServiceTimeout`) instead of its default hour: twice the
- * handler's timeout, which covers the framework invoking it and answering
- * even when the handler runs its full time, and fails a stack whose handler
- * never answers in minutes.
+ * resource's `ServiceTimeout`) instead of its default hour. CloudFormation
+ * invokes the handler asynchronously: when an invocation dies without
+ * answering (out of memory, say), Lambda runs the event again about a minute
+ * later. This covers a full failed run, that pause and the retry's full run,
+ * and fails a stack whose handler never answers in minutes.
  */
-export const SERVICE_TIMEOUT = Duration.minutes(HANDLER_TIMEOUT.toMinutes() * 2);
+export const SERVICE_TIMEOUT = Duration.minutes(HANDLER_TIMEOUT.toMinutes() * 2 + 2);
 
 /** The construct id, under the stack, of the opt-in output of the handler role's ARN. */
 export const HANDLER_ROLE_ARN_OUTPUT_ID = 'FinspaceUserHandlerRoleArn';
 
 /**
- * How a stack's provider makes its two roles, so that a service control
+ * How a stack's provider makes the handler's role, so that a service control
  * policy, a permissions boundary or an admin role's trust policy can find
- * them. Given once per stack, with `FinspaceUserProvider.configure`, before
+ * it. Given once per stack, with `FinspaceUserProvider.configure`, before
  * the stack's first FinspaceUser.
  */
 export interface FinspaceUserProviderOptions {
   /**
-   * The path of both roles (for example `/finspace-user/`): an SCP or a trust
+   * The path of the handler's role (for example `/finspace-user/`): an SCP or a trust
    * policy can then match `arn:aws:iam::<account>:role/finspace-user/*`.
    * @default '/'
    */
@@ -53,13 +53,8 @@ export interface FinspaceUserProviderOptions {
    */
   readonly handlerRoleName?: string;
   /**
-   * The name of the provider framework's role, which only invokes the handler.
-   * @default - a name CloudFormation generates
-   */
-  readonly frameworkRoleName?: string;
-  /**
-   * A permissions boundary for both roles. (`iam.PermissionsBoundary.of(scope).apply(policy)`,
-   * the CDK's own, sets one on every role of a scope, these included.)
+   * A permissions boundary for the handler's role. (`iam.PermissionsBoundary.of(scope).apply(policy)`,
+   * the CDK's own, sets one on every role of a scope, this one included.)
    * @default - none
    */
   readonly permissionsBoundary?: iam.IManagedPolicy;
@@ -156,7 +151,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     });
   }
 
-  /** The onEvent handler that talks to STS and FinSpace. */
+  /** The handler: CloudFormation invokes it for each event, and it talks to STS and FinSpace. */
   readonly handler: lambda.IFunction;
   /** The role the handler runs as: it may assume the declared admin roles and nothing else. */
   readonly handlerRole: iam.IRole;
@@ -169,21 +164,27 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     super(scope, id);
     Object.defineProperty(this, PROVIDER_MARKER, { value: true });
 
-    const { logGroup: handlerLogs, role: handlerRole } = this.functionIdentity({
-      prefix: 'Handler',
+    // The handler's log is the audit trail of who changed which user: it outlives the stack. A generated
+    // name: a retained log group never clashes with the next deploy's.
+    const handlerLogs = new logs.LogGroup(this, 'HandlerLogs', {
+      retention: LOG_RETENTION,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const handlerRole = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'FinspaceUser handler: assumes the declared FinSpace admin roles',
       roleName: options.handlerRoleName,
-      options,
-      // The handler's log is the audit trail of who changed which user: it outlives the stack.
-      logRemoval: RemovalPolicy.RETAIN,
+      path: options.rolePath,
+      permissionsBoundary: options.permissionsBoundary,
     });
+    handlerLogs.grantWrite(handlerRole);
     this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
     this.handlerRole = handlerRole;
     const snapshots = snapshotTable(this, 'Snapshots', handlerRole);
 
     this.handler = new lambda.Function(this, 'Handler', {
       description: 'Applies Custom::FinspaceUser resources to Amazon FinSpace',
-      // Bundled once when this library was built (index.js + the network stack beside it): synth bundles nothing.
+      // Bundled once when this library was built (index.js + the SDK calls beside it): synth bundles nothing.
       code: lambda.Code.fromAsset(handlerAssetDir()),
       handler: `index.${HANDLER_EXPORT}`,
       runtime: HANDLER_RUNTIME,
@@ -206,61 +207,9 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
       },
     });
 
-    const { logGroup: frameworkLogs, role: frameworkRole } = this.functionIdentity({
-      prefix: 'Framework',
-      description: 'FinspaceUser provider framework: invokes the handler',
-      roleName: options.frameworkRoleName,
-      options,
-      // It logs nothing below FATAL (see below).
-      logRemoval: RemovalPolicy.DESTROY,
-    });
-    const provider = new Provider(this, 'Provider', {
-      onEventHandler: this.handler,
-      frameworkOnEventRole: frameworkRole,
-      logGroup: frameworkLogs,
-      // The framework must never log events: their properties hold names.
-      frameworkLambdaLoggingLevel: lambda.ApplicationLogLevel.FATAL,
-    });
-    this.serviceToken = provider.serviceToken;
-
-    // The provider framework grants itself lambda:InvokeFunction on the handler and on `<handler ARN>:*`,
-    // its versions and aliases: a wildcard over one function, not over functions. `acknowledge` is
-    // recent (aws-cdk-lib 2.252); with an older aws-cdk-lib there is nothing to acknowledge to.
-    if (typeof cdk.Validations?.prototype?.acknowledge === 'function') {
-      const handlerLogicalId = Stack.of(this).resolve(
-        Stack.of(this).getLogicalId(this.handler.node.defaultChild as lambda.CfnFunction),
-      );
-      cdk.Validations.of(frameworkRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${handlerLogicalId}.Arn>:*]`,
-        reason:
-          'The CDK provider framework may invoke the FinspaceUser handler and its versions and aliases (`<arn>:*`); no other function.',
-      });
-    }
-  }
-
-  /** A function's own log group (bounded retention) and role, which may write to it and nothing else yet. */
-  private functionIdentity(identity: {
-    prefix: string;
-    description: string;
-    roleName?: string;
-    options: FinspaceUserProviderOptions;
-    logRemoval: RemovalPolicy;
-  }): { logGroup: logs.LogGroup; role: iam.Role } {
-    const { prefix, options } = identity;
-    // A generated name: a retained log group never clashes with the next deploy's.
-    const logGroup = new logs.LogGroup(this, `${prefix}Logs`, {
-      retention: LOG_RETENTION,
-      removalPolicy: identity.logRemoval,
-    });
-    const role = new iam.Role(this, `${prefix}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: identity.description,
-      roleName: identity.roleName,
-      path: options.rolePath,
-      permissionsBoundary: options.permissionsBoundary,
-    });
-    logGroup.grantWrite(role);
-    return { logGroup, role };
+    // CloudFormation invokes the handler directly, and the handler answers at the event's ResponseURL
+    // (lambda/cfn-response.ts): no provider framework, no second function or role between them.
+    this.serviceToken = this.handler.functionArn;
   }
 
   grantAssumeRole(role: iam.IRole): void {

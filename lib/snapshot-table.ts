@@ -22,7 +22,7 @@ export function snapshotTable(scope: Construct, id: string, handlerRole: iam.IRo
     // Nothing in it outlives a deploy's rollback: the stack takes it along when deleted.
     removalPolicy: RemovalPolicy.DESTROY,
   });
-  // As for the provider framework's role: `acknowledge` exists from aws-cdk-lib 2.252 on.
+  // `acknowledge` exists from aws-cdk-lib 2.252 on; with an older aws-cdk-lib there is nothing to acknowledge to.
   if (typeof cdk.Validations?.prototype?.acknowledge === 'function') {
     cdk.Validations.of(table).acknowledge({
       id: 'AwsSolutions-DDB3',

@@ -1,8 +1,9 @@
-// The local deploy engine's CloudFormation, as far as the handler asks it:
+// The local deploy engine's CloudFormation, as far as the handler meets it:
 // DescribeStacks of its own stack (query protocol, SigV4 service
 // `cloudformation`), answered from the status the engine is in (a rollback
-// phase says so). A loopback server of the deploy run, whichever FinSpace
-// endpoint it deploys to.
+// phase says so), and the ResponseURLs the handler answers events at (as
+// CloudFormation's pre-signed S3 URLs: the URL itself is the permission). A
+// loopback server of the deploy run, whichever FinSpace endpoint it deploys to.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +26,20 @@ export interface CloudFormationEndpoint {
   readonly stacks: Map<string, LocalStack>;
   /** The StackStatus each DescribeStacks answered, in order (tests). */
   readonly answered: string[];
+  /** A ResponseURL for one event. */
+  openResponse(): ResponseChannel;
   close(): Promise<void>;
 }
+
+export interface ResponseChannel {
+  readonly url: string;
+  /** What the handler PUT at the URL (the last PUT, as S3 keeps it), if anything yet. */
+  received(): unknown;
+  /** Stops accepting PUTs at the URL. */
+  close(): void;
+}
+
+const RESPONSES_PATH = '/responses/';
 
 function escapeXml(value: string): string {
   return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -72,10 +85,24 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
   const answered: string[] = [];
   const lookup = (accessKeyId: string) =>
     accessKeyId === LOCAL_HANDLER_CREDENTIALS.accessKeyId ? LOCAL_HANDLER_CREDENTIALS : undefined;
+  const responses = new Map<string, { body?: unknown }>();
   const server: Server = createServer((req, res) => {
     const requestId = randomUUID();
     readBody(req)
       .then((body) => {
+        if (req.method === 'PUT' && req.url?.startsWith(RESPONSES_PATH)) {
+          const channel = responses.get(req.url.slice(RESPONSES_PATH.length));
+          // As S3 answers a URL whose signature does not hold.
+          if (!channel) throw new ServiceError('AccessDenied', 403, 'Access Denied');
+          try {
+            channel.body = JSON.parse(body.toString('utf8'));
+          } catch {
+            channel.body = body.toString('utf8');
+          }
+          res.writeHead(200, { 'x-amz-request-id': requestId });
+          res.end();
+          return;
+        }
         const verification = verifySigV4(
           { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
           'cloudformation',
@@ -96,10 +123,21 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port, address } = server.address() as AddressInfo;
+  const url = `http://${address}:${port}`;
   return {
-    url: `http://${address}:${port}`,
+    url,
     stacks,
     answered,
+    openResponse: () => {
+      const token = randomUUID();
+      const channel: { body?: unknown } = {};
+      responses.set(token, channel);
+      return {
+        url: `${url}${RESPONSES_PATH}${token}`,
+        received: () => channel.body,
+        close: () => responses.delete(token),
+      };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -1,11 +1,11 @@
-// Runs a bundled Lambda handler the way the Lambda service would for the
-// provider framework's synchronous invokes: a few warm instances (Node
-// processes), each handling one event at a time, with the function's
-// environment and timeout, and its logs kept out of the caller's output.
+// Runs a bundled Lambda handler the way the Lambda service would: a few warm
+// instances (Node processes), each handling one event at a time, with the
+// function's environment and timeout, and its logs kept out of the caller's
+// output. `invoke` settles when the handler does (with what it returned);
+// CloudFormation's side, the ResponseURL, is custom-resource-invoke.ts's.
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { LifecycleEvent, LifecycleResponse } from '../lambda/user-lifecycle';
 
 export interface LambdaHostOptions {
   /** Directory of the bundled asset (holds index.js). */
@@ -22,8 +22,8 @@ export interface LambdaHostOptions {
 }
 
 interface Pending {
-  readonly event: LifecycleEvent;
-  readonly resolve: (response: LifecycleResponse) => void;
+  readonly event: object;
+  readonly resolve: (result: unknown) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -34,7 +34,7 @@ interface Instance {
 }
 
 type ChildMessage =
-  { ready: true } | { id: number; ok: true; result: LifecycleResponse } | { id: number; ok: false; error: string };
+  { ready: true } | { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
 export class LambdaHost {
   private readonly instances: Instance[] = [];
@@ -46,7 +46,8 @@ export class LambdaHost {
 
   constructor(private readonly options: LambdaHostOptions) {}
 
-  invoke(event: LifecycleEvent): Promise<LifecycleResponse> {
+  /** Runs `event` on a free instance; resolves with what the handler returned, rejects with its error. */
+  invoke(event: object): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the Lambda host is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ event, resolve, reject });
@@ -114,7 +115,7 @@ export class LambdaHost {
     const id = ++this.nextId;
     const timeoutMs = this.options.timeoutSeconds * 1000;
     let settled = false;
-    const finish = (outcome: { response?: LifecycleResponse; error?: Error }, keep: boolean) => {
+    const finish = (outcome: { result?: unknown; error?: Error }, keep: boolean) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -123,12 +124,12 @@ export class LambdaHost {
       if (keep) instance.busy = false;
       else this.discard(instance);
       if (outcome.error) pending.reject(outcome.error);
-      else pending.resolve(outcome.response as LifecycleResponse);
+      else pending.resolve(outcome.result);
       this.dispatch();
     };
     const onMessage = (message: ChildMessage) => {
       if ('ready' in message || message.id !== id) return;
-      if (message.ok) finish({ response: message.result }, true);
+      if (message.ok) finish({ result: message.result }, true);
       else finish({ error: new Error(message.error) }, true);
     };
     const onExit = (code: number | null) =>

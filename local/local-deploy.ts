@@ -16,6 +16,7 @@ import type { FaultOptions } from './faults';
 import { localFinspaceReader, type ReadTarget } from '../cli/finspace-reader';
 import { startCloudFormationEndpoint } from './cloudformation-endpoint';
 import { provisionTables } from './provision-tables';
+import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
 import { resolveProperties } from '../cli/resolve-properties';
 import { seedFromDeclarations } from './seed';
@@ -65,11 +66,16 @@ export interface LocalDeployResult {
   readonly users: UserRow[];
 }
 
+/** The handler function's ARN here: the resources' ServiceToken. */
+function localHandlerArn(stackName: string): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stackName}-FinspaceUserHandler`;
+}
+
 /** Each stack's Custom::FinspaceUser resources, their properties resolved as CloudFormation would here. */
 export function desiredResources(stacks: readonly StackUsers[]): Map<string, DesiredResource[]> {
   const desiredByStack = new Map<string, DesiredResource[]>();
   for (const stack of stacks) {
-    const serviceToken = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${stack.stackName}-FinspaceUserProvider`;
+    const serviceToken = localHandlerArn(stack.stackName);
     const context = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, serviceToken, stackName: stack.stackName };
     desiredByStack.set(
       stack.stackName,
@@ -206,7 +212,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
         const result = await deployStack({
           desired,
           deployed,
-          invoke: (event) => host.invoke(event),
+          invoke: customResourceInvoke(host, cloudformation, localHandlerArn(stack.stackName)),
           concurrency: options.concurrency ?? 4,
           onStackStatus: (status) => (stackRecord.status = status),
           onEvent: (event) => {

@@ -5,11 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { RESOURCE_TYPE } from '../lambda/resource-properties';
-import type { LifecycleEvent, LifecycleResponse } from '../lambda/user-lifecycle';
+import { CREATE_FAILED_PHYSICAL_ID } from '../lambda/cfn-response';
+import type { LifecycleEvent } from '../lambda/user-lifecycle';
 import type { HandlerFunction } from '../cli/cloud-assembly';
-
-/** What the provider framework reports as the physical id of a Create that failed. */
-export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+import type { Invoke } from './custom-resource-invoke';
 
 export interface DesiredResource {
   readonly logicalId: string;
@@ -42,8 +41,6 @@ export interface ResourceEvent {
   readonly startedAt: number;
   readonly durationMs?: number;
 }
-
-export type Invoke = (event: LifecycleEvent) => Promise<LifecycleResponse>;
 
 export interface DeploymentOptions {
   readonly desired: readonly DesiredResource[];
@@ -125,19 +122,24 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
       ...(step.physicalId === undefined ? {} : { PhysicalResourceId: step.physicalId }),
       ...(step.oldProperties === undefined ? {} : { OldResourceProperties: step.oldProperties }),
     };
+    let outcome: { ok: true; physicalId: string } | { ok: false; reason: string; physicalId: string };
     try {
       const response = await invoke(event);
-      const physicalId = response.PhysicalResourceId;
-      emit({ ...base, status: 'COMPLETE', physicalId, durationMs: Date.now() - startedAt });
-      return { ok: true, physicalId };
+      outcome =
+        response.Status === 'SUCCESS'
+          ? { ok: true, physicalId: response.PhysicalResourceId }
+          : { ok: false, reason: response.Reason ?? 'no reason given', physicalId: response.PhysicalResourceId };
     } catch (error) {
+      // No answer: a Create that failed so has no physical resource.
       const reason = error instanceof Error ? error.message : String(error);
-      // As the provider framework does: a failed Create has no physical resource.
       const physicalId =
-        step.requestType === 'Create' ? CREATE_FAILED_MARKER : (step.physicalId ?? CREATE_FAILED_MARKER);
-      emit({ ...base, status: 'FAILED', physicalId, reason, durationMs: Date.now() - startedAt });
-      return { ok: false, reason, physicalId };
+        step.requestType === 'Create' ? CREATE_FAILED_PHYSICAL_ID : (step.physicalId ?? CREATE_FAILED_PHYSICAL_ID);
+      outcome = { ok: false, reason, physicalId };
     }
+    const durationMs = Date.now() - startedAt;
+    if (outcome.ok) emit({ ...base, status: 'COMPLETE', physicalId: outcome.physicalId, durationMs });
+    else emit({ ...base, status: 'FAILED', physicalId: outcome.physicalId, reason: outcome.reason, durationMs });
+    return outcome;
   };
 
   // Deploy phase: creates and updates. A resource whose properties did not change gets no event.

@@ -1,5 +1,5 @@
 // Bundles the Lambda handler once, at package build time, into dist/handler:
-// index.js (the entry, small) and outbound.js (the network stack it requires
+// index.js (the entry, small) and aws-clients.js (the SDK calls it requires
 // on its first call). Self-contained: the SDK parts are bundled, nothing is
 // taken from the Lambda runtime. The construct ships this folder as a plain
 // asset, so a user's synth runs no bundler and the asset hash is the release's.
@@ -33,7 +33,7 @@ export function buildHandler(outdir: string): void {
   });
   buildSync({
     ...common,
-    entryPoints: [join(root, 'lambda', 'outbound.ts')],
+    entryPoints: [join(root, 'lambda', 'aws-clients.ts')],
     outfile: join(outdir, NETWORK_MODULE),
   });
 }

@@ -26,7 +26,7 @@ test('AwsSolutions reports nothing unacknowledged for the example stack', () => 
   expect(() => app.synth()).not.toThrow();
 });
 
-test('the two acknowledgements, each with a reason: the framework role, and the snapshot table without PITR', () => {
+test('the one acknowledgement, with its reason: the snapshot table without PITR', () => {
   const app = appWithNag();
   new FinspaceUsersStack(app, 'FinspaceUsers');
   const artifact = app.synth().getStackByName('FinspaceUsers');
@@ -37,13 +37,6 @@ test('the two acknowledgements, each with a reason: the framework role, and the 
     {
       path: '/FinspaceUsers/FinspaceUserProvider/Snapshots',
       rules: { 'Annotation::AwsSolutions-DDB3': expect.stringContaining('live a day at most') },
-    },
-    {
-      path: '/FinspaceUsers/FinspaceUserProvider/FrameworkRole',
-      rules: {
-        'Annotation::AwsSolutions-IAM5[Resource::<FinspaceUserProviderHandler61DB1588.Arn>:*]':
-          expect.stringContaining('no other function'),
-      },
     },
   ]);
 });

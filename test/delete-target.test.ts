@@ -1,6 +1,7 @@
 // Issue 10, item 5: a Delete never reports success without acting. It reads
 // what it needs from properties that may break today's rules, and for a
 // physical id the handler issued, fails loudly when it cannot act.
+import { CREATE_FAILED_PHYSICAL_ID } from '../lambda/cfn-response';
 import { deleteTarget } from '../lambda/delete-target';
 import { physicalIdOf } from '../lambda/physical-id';
 import { ADMIN_ROLE, ENVIRONMENT, properties } from './support/events';
@@ -29,7 +30,7 @@ test('a RETAIN user is retained whatever else the properties hold', () => {
 });
 
 test.each([
-  ['the framework marker of a failed Create', 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED'],
+  ['the physical id of a failed Create', CREATE_FAILED_PHYSICAL_ID],
   ['a request id (the physical id of a Create that failed)', '0f5b1c9e-8d4a-4c36-9a57-000000000001'],
   ['three segments', 'a/b/c'],
   ['an empty user', `${ENVIRONMENT}/`],

@@ -1,5 +1,5 @@
 import { LOG_GROUP_ENV } from '../lambda/consts';
-import { failureError, failureReason, logGroupOf, MAX_REASON_BYTES } from '../lambda/failure-reason';
+import { failureReason, logGroupOf, MAX_REASON_BYTES } from '../lambda/failure-reason';
 
 test('a short message is kept whole, with the log group', () => {
   expect(failureReason('UpdateUser u-42: ThrottlingException: slow down', 'grp')).toBe(
@@ -26,10 +26,4 @@ test("the log group: the construct's variable, else the one Lambda sets", () => 
   expect(logGroupOf({ [LOG_GROUP_ENV]: 'ours', AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/fn' })).toBe('ours');
   expect(logGroupOf({ AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/fn' })).toBe('/aws/lambda/fn');
   expect(logGroupOf({})).toBeUndefined();
-});
-
-test("the error's stack is its one line, so that the framework appends no trace to the reason", () => {
-  const error = failureError('boom');
-  expect(error.message).toBe('boom');
-  expect(error.stack).toBe('Error: boom');
 });

@@ -12,6 +12,8 @@ import type { FaultOptions } from '../local/faults';
 import { readStacks } from '../cli/cloud-assembly';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { STACK_ID_ENV } from '../lambda/consts';
+import { startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
+import { customResourceInvoke } from '../local/custom-resource-invoke';
 import { LambdaHost } from '../local/lambda-host';
 import { safetyMarginMs } from '../lambda/time-budget';
 import { localDeploy, type LocalDeployOptions, type LocalDeployResult } from '../local/local-deploy';
@@ -201,6 +203,7 @@ test('a redelivered event applies once', async () => {
   const cdkOut = synthUsers(workDir, { Analyst: DECLARED.Analyst });
   const [stack] = readStacks(cdkOut);
   await provisionTables(emulator.url, stack.tables);
+  const cloudformation = await startCloudFormationEndpoint();
   const host = new LambdaHost({
     assetDir: stack.handler!.assetDir,
     timeoutSeconds: 30,
@@ -211,6 +214,7 @@ test('a redelivered event applies once', async () => {
       AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
       [STACK_ID_ENV]: STACK_ID,
       SNAPSHOT_TABLE_NAME: stack.tables[0].tableName,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url,
     },
   });
   const event = createEvent(
@@ -220,16 +224,19 @@ test('a redelivered event applies once', async () => {
       serviceToken: 'arn:local',
     }),
   );
+  const invoke = customResourceInvoke(host, cloudformation, 'arn:local');
   try {
-    await host.invoke(event);
+    expect((await invoke(event)).Status).toBe('SUCCESS');
     const modified = user('u-quant-analyst').lastModifiedTime;
     clock += 1000;
-    await host.invoke(event); // the same RequestId: CloudFormation (or Lambda) redelivering
+    // the same RequestId: Lambda running the event again (its retry of an asynchronous invocation)
+    expect((await invoke(event)).Status).toBe('SUCCESS');
     expect(user('u-quant-analyst').lastModifiedTime).toBe(modified);
     const updates = emulator.calls.filter((c) => c.operation === 'UpdateUser');
     expect(updates.map((c) => c.statusCode)).toEqual([200, 200]);
     expect(Object.keys(emulator.state.idempotency)).toHaveLength(1);
   } finally {
     await host.close();
+    await cloudformation.close();
   }
 });

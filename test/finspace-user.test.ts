@@ -28,7 +28,9 @@ describe('resources', () => {
       }),
     );
     template.hasResourceProperties('Custom::FinspaceUser', {
-      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('FinspaceUserProviderframeworkonEvent'), 'Arn'] },
+      // CloudFormation invokes the handler itself: no provider framework in between
+      ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FinspaceUserProviderHandler[0-9A-F]{8}$'), 'Arn'] },
+      ServiceTimeout: '720',
       EnvironmentId: 'demoenvironment0000000001',
       UserId: 'u-quant-analyst',
       Type: 'APP_USER',
@@ -63,11 +65,15 @@ describe('resources', () => {
     });
   });
 
-  test('three users share one handler Lambda and one provider', () => {
+  test('three users share one handler Lambda, its role, policy and log group, and one snapshot table', () => {
     const template = Template.fromStack(stackWith({ userId: 'a' }, { userId: 'b' }, { userId: 'c' }));
     template.resourceCountIs('Custom::FinspaceUser', 3);
-    template.resourceCountIs('AWS::Lambda::Function', 2); // the handler and the framework's onEvent
-    template.resourceCountIs('AWS::IAM::Role', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::IAM::Role', 1);
+    template.resourceCountIs('AWS::IAM::Policy', 1);
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(Object.keys(template.toJSON().Resources)).toHaveLength(3 + 5);
   });
 
   test('each stack gets its own provider', () => {
@@ -75,11 +81,11 @@ describe('resources', () => {
     for (const name of ['One', 'Two']) declareUser(new Stack(app, name), 'User', BASE);
     const functions = (name: string) =>
       Object.keys(Template.fromStack(app.node.findChild(name) as Stack).findResources('AWS::Lambda::Function'));
-    expect(functions('One')).toHaveLength(2);
-    expect(functions('Two')).toHaveLength(2);
+    expect(functions('One')).toHaveLength(1);
+    expect(functions('Two')).toHaveLength(1);
   });
 
-  test('the handler: latest Node.js runtime, arm64, bounded logs; the framework logs nothing', () => {
+  test('the handler: latest Node.js runtime, arm64, bounded logs kept after the stack', () => {
     const template = Template.fromStack(stackWith({}));
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
@@ -87,13 +93,9 @@ describe('resources', () => {
       Handler: 'index.handler',
       Environment: { Variables: { AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'adaptive' } },
     });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Handler: 'framework.onEvent',
-      LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'FATAL' }),
-    });
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(2);
-    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 30 } });
   });
 
   test('userId and environmentId are attributes of the resource', () => {
@@ -167,6 +169,13 @@ describe('least privilege', () => {
     });
   });
 
+  test('the handler has no resource policy: no other account or service may invoke it', () => {
+    const template = Template.fromStack(stackWith({}));
+    // CloudFormation invokes it with the deploying principal's own permissions
+    template.resourceCountIs('AWS::Lambda::Permission', 0);
+    template.resourceCountIs('AWS::Lambda::Url', 0);
+  });
+
   test('the handler has no managed policy', () => {
     const template = Template.fromStack(stackWith({}));
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
@@ -175,21 +184,6 @@ describe('least privilege', () => {
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
       ]);
     }
-  });
-
-  test('the framework may write its logs and invoke the handler, nothing else', () => {
-    const template = Template.fromStack(stackWith({}));
-    const [policy] = Object.values(
-      template.findResources('AWS::IAM::Policy', {
-        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('FrameworkRole') }] },
-      }),
-    );
-    const actions = policy.Properties.PolicyDocument.Statement.map((s: { Action: string | string[] }) => s.Action);
-    expect(actions).toEqual([
-      ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      'lambda:InvokeFunction',
-      'lambda:GetFunction',
-    ]);
   });
 });
 

@@ -1,7 +1,6 @@
 // The bundled handler in cdk.out runs on its own: a plain Node process loads
 // it and, handed a CloudFormation Create event, makes the two-step credential
 // calls and the signed UpdateUser against the endpoint its environment names.
-import { execFile } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,8 @@ import { FinspaceUsersStack } from '../bin/example-stack';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { readStacks } from '../cli/cloud-assembly';
+import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
+import { runBundledHandler } from './support/bundled-handler';
 import { demoState } from './support/demo-state';
 import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
 import { STACK_ID_ENV } from '../lambda/consts';
@@ -24,26 +25,9 @@ function synth(): string {
   return outdir;
 }
 
-/** Runs `handler(event)` from the asset in a fresh Node process; resolves with its printed result. */
-function runAsset(
-  assetDir: string,
-  event: unknown,
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `require(${JSON.stringify(join(assetDir, 'index.js'))}).handler(JSON.parse(process.argv[1]))
-    .then((r) => { process.stdout.write('RESULT ' + JSON.stringify(r) + '\\n'); }, (e) => { process.stdout.write('ERROR ' + e.message + '\\n'); process.exitCode = 3; });`;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['-e', script, JSON.stringify(event)],
-      { env: { PATH: process.env.PATH, ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 let outdir: string;
 let emulator: Emulator;
+let cloudformation: CloudFormationEndpoint;
 beforeAll(() => {
   outdir = synth();
 });
@@ -52,8 +36,16 @@ beforeEach(async () => {
   emulator = await startEmulator({ seed: demoState });
   await provisionSnapshotTable(emulator.url);
   emulator.calls.length = 0;
+  cloudformation = await startCloudFormationEndpoint();
 });
-afterEach(() => emulator.close());
+afterEach(async () => {
+  await emulator.close();
+  await cloudformation.close();
+});
+
+/** Runs the asset's handler on `event` in a fresh Node process. */
+const runAsset = (assetDir: string, event: object, env: Record<string, string>) =>
+  runBundledHandler(join(assetDir, 'index.js'), event, env, cloudformation);
 
 const lambdaEnv = () => ({
   AWS_REGION: 'us-east-1',
@@ -69,11 +61,11 @@ const lambdaEnv = () => ({
 test('the asset: a small handler file and the network stack beside it, minified, needing no AWS SDK from the runtime', () => {
   const [stack] = readStacks(outdir);
   const dir = stack.handler!.assetDir;
-  expect(readdirSync(dir).sort()).toEqual(['index.js', 'outbound.js']);
+  expect(readdirSync(dir).sort()).toEqual(['aws-clients.js', 'index.js']);
   const handler = readFileSync(join(dir, 'index.js'), 'utf8');
-  const network = readFileSync(join(dir, 'outbound.js'), 'utf8');
+  const network = readFileSync(join(dir, 'aws-clients.js'), 'utf8');
   // the handler requires the network stack on its first call
-  expect(handler).toContain('require("./outbound.js")');
+  expect(handler).toContain('require("./aws-clients.js")');
   expect(handler.length).toBeLessThan(20_000);
   for (const code of [handler, network]) {
     // minified: long lines (the few line breaks left are inside template literals)
@@ -97,26 +89,20 @@ test('an event that calls nothing never loads the network stack', async () => {
     PhysicalResourceId: `${ENVIRONMENT}/u-quant-analyst`,
     OldResourceProperties: props,
   };
-  const script = `const m = require('node:module'); const loaded = []; const orig = m._load; m._load = function (r, ...a) { loaded.push(r); return orig.call(this, r, ...a); };
-    require(${JSON.stringify(join(stack.handler!.assetDir, 'index.js'))}).handler(JSON.parse(process.argv[1])).then((r) => console.log('LOADED ' + JSON.stringify(loaded)));`;
-  const stdout = await new Promise<string>((resolve) =>
-    execFile(
-      process.execPath,
-      ['-e', script, JSON.stringify(noOp)],
-      { env: { PATH: process.env.PATH, ...lambdaEnv() } },
-      (_e, out) => resolve(out),
-    ),
-  );
-  expect(stdout).toContain('"outcome":"unchanged"');
-  const loaded = JSON.parse(stdout.split('LOADED ')[1]) as string[];
-  expect(loaded.some((r) => r.includes('outbound'))).toBe(false);
+  const run = await runAsset(stack.handler!.assetDir, noOp, lambdaEnv());
+  expect(run.logs).toContain('"outcome":"unchanged"');
+  expect(run.response?.Status).toBe('SUCCESS');
+  expect(run.loaded.some((r) => r.includes('aws-clients'))).toBe(false);
   expect(emulator.calls).toEqual([]);
 });
 
 test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, GetUser kept in the snapshot table, then UpdateUser signed with FinSpace credentials', async () => {
   const [stack] = readStacks(outdir);
   const result = await runAsset(stack.handler!.assetDir, createEvent(), lambdaEnv());
-  expect(result.stdout).toContain('RESULT {"PhysicalResourceId":"demoenvironment0000000001/u-quant-analyst"');
+  expect(result.response).toMatchObject({
+    Status: 'SUCCESS',
+    PhysicalResourceId: 'demoenvironment0000000001/u-quant-analyst',
+  });
   expect(emulator.calls.map((c) => [c.operation, c.statusCode])).toEqual([
     ['AssumeRole', 200],
     ['GetProgrammaticAccessCredentials', 200],
@@ -130,12 +116,7 @@ test('a Create event: AssumeRole, GetProgrammaticAccessCredentials, GetUser kept
     apiAccess: 'DISABLED',
   });
   // names and secrets stay out of the logs
-  const logs =
-    result.stdout
-      .split('\n')
-      .filter((l) => !l.startsWith('RESULT'))
-      .join('\n') + result.stderr;
-  expect(logs).not.toMatch(/Lovelace|Ada|admin-iam-secret|local-handler-secret/);
+  expect(result.logs).not.toMatch(/Lovelace|Ada|admin-iam-secret|local-handler-secret/);
 });
 
 test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS and DynamoDB keep their own endpoint variables', async () => {
@@ -150,7 +131,7 @@ test('AWS_ENDPOINT_URL_FINSPACE_DATA takes precedence for FinSpace; STS and Dyna
   };
   const result = await runAsset(stack.handler!.assetDir, createEvent(), env);
   await other.close();
-  expect(result.stdout).toContain('RESULT');
+  expect(result.response?.Status).toBe('SUCCESS');
   expect(emulator.calls.map((c) => c.operation)).toEqual(['AssumeRole', 'PutItem']);
   expect(other.calls.map((c) => c.operation)).toEqual(['GetProgrammaticAccessCredentials', 'GetUser', 'UpdateUser']);
 });
@@ -162,9 +143,10 @@ test('an invalid event fails naming the field, and nothing reaches the endpoint'
     createEvent(properties({ FirstName: 'x'.repeat(51) })),
     lambdaEnv(),
   );
-  expect(result.stdout).toContain(
-    'ERROR Invalid FinspaceUser properties: firstName: must be 1 to 50 characters long, is 51',
-  );
+  expect(result.response).toMatchObject({
+    Status: 'FAILED',
+    Reason: 'Invalid FinspaceUser properties: firstName: must be 1 to 50 characters long, is 51',
+  });
   expect(emulator.calls).toEqual([]);
 });
 

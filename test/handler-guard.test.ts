@@ -1,13 +1,17 @@
 // The shipped handler bundle, run as Lambda would run it, against the local
-// endpoint: it acts only on its own stack's events (issue 10, item 3), names
-// its stack in the admin role's sessions and sends the declared external id
-// (item 4), and keeps its failure reasons short, naming its log group (item 6).
-import { execFile } from 'node:child_process';
+// endpoint: it acts only on its own stack's events (issue 10, item 3), sends
+// its answer to CloudFormation's ResponseURL and nowhere else, names its stack
+// in the admin role's sessions and sends the declared external id (item 4),
+// and keeps its failure reasons short, naming its log group (item 6).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
 import { MAX_REASON_BYTES } from '../lambda/failure-reason';
+import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
+import { runBundledHandler } from './support/bundled-handler';
 import { demoState } from './support/demo-state';
 import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
 import { ADMIN_ROLE, createEvent, properties, STACK_ID } from './support/events';
@@ -15,42 +19,21 @@ import { ADMIN_ROLE, createEvent, properties, STACK_ID } from './support/events'
 const HANDLER = join(__dirname, '..', 'dist', 'handler', 'index.js');
 const LOG_GROUP = 'FinspaceUsers-FinspaceUserProviderHandlerLogsB1E6A2F0-abcdef';
 
-interface Outcome {
-  readonly result?: { PhysicalResourceId: string };
-  readonly error?: { message: string; stack: string };
-  readonly logs: string;
-}
-
-/** Runs the bundled handler on `event` in a fresh Node process, as a Lambda instance would. */
-function runHandler(event: unknown, env: Record<string, string | undefined>): Promise<Outcome> {
-  const script = `require(${JSON.stringify(HANDLER)}).handler(JSON.parse(process.argv[1])).then(
-    (r) => process.stdout.write('OUTCOME ' + JSON.stringify({ result: r }) + '\\n'),
-    (e) => process.stdout.write('OUTCOME ' + JSON.stringify({ error: { message: e.message, stack: e.stack } }) + '\\n'));`;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['-e', script, JSON.stringify(event)],
-      { env: { PATH: process.env.PATH, ...env } },
-      (_e, stdout, stderr) => {
-        const line = stdout.split('\n').find((l) => l.startsWith('OUTCOME ')) ?? 'OUTCOME {}';
-        const logs =
-          stdout
-            .split('\n')
-            .filter((l) => !l.startsWith('OUTCOME '))
-            .join('\n') + stderr;
-        resolve({ ...(JSON.parse(line.slice('OUTCOME '.length)) as Outcome), logs });
-      },
-    );
-  });
-}
-
 let emulator: Emulator;
+let cloudformation: CloudFormationEndpoint;
 beforeEach(async () => {
   emulator = await startEmulator({ seed: demoState });
   await provisionSnapshotTable(emulator.url);
   emulator.calls.length = 0;
+  cloudformation = await startCloudFormationEndpoint();
 });
-afterEach(() => emulator.close());
+afterEach(async () => {
+  await emulator.close();
+  await cloudformation.close();
+});
+
+const runHandler = (event: object, env: Record<string, string | undefined>) =>
+  runBundledHandler(HANDLER, event, env, cloudformation);
 
 const lambdaEnv = (): Record<string, string> => ({
   AWS_REGION: 'us-east-1',
@@ -64,9 +47,17 @@ const lambdaEnv = (): Record<string, string> => ({
 });
 
 describe('the handler acts only for its own stack', () => {
-  test("its own stack's event is served (the control)", async () => {
-    const outcome = await runHandler(createEvent(), lambdaEnv());
-    expect(outcome.result?.PhysicalResourceId).toBe('demoenvironment0000000001/u-quant-analyst');
+  test("its own stack's event is served and answered (the control)", async () => {
+    const event = createEvent();
+    const outcome = await runHandler(event, lambdaEnv());
+    expect(outcome.response).toEqual({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'demoenvironment0000000001/u-quant-analyst',
+      StackId: STACK_ID,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+      Data: { UserId: 'u-quant-analyst', EnvironmentId: 'demoenvironment0000000001' },
+    });
     expect(emulator.calls.map((c) => c.operation)).toContain('UpdateUser');
   });
 
@@ -92,17 +83,66 @@ describe('the handler acts only for its own stack', () => {
       { RequestType: '__proto__' },
       /RequestType "__proto__" is not Create, Update or Delete/,
     ],
-  ])('%s: refused before any STS or FinSpace call', async (_what, overrides, reason) => {
+  ])('%s: refused before any STS or FinSpace call, and answered FAILED', async (_what, overrides, reason) => {
     const outcome = await runHandler({ ...createEvent(), ...overrides }, lambdaEnv());
-    expect(outcome.error?.message).toMatch(reason);
+    expect(outcome.response?.Status).toBe('FAILED');
+    expect(outcome.response?.Reason).toMatch(reason);
     expect(emulator.calls).toEqual([]);
     expect(emulator.state.environments.demoenvironment0000000001['u-quant-analyst'].lastName).toBe('Byron');
   });
 
   test('a handler whose environment names no stack refuses everything', async () => {
     const outcome = await runHandler(createEvent(), { ...lambdaEnv(), [STACK_ID_ENV]: undefined });
-    expect(outcome.error?.message).toMatch(/does not name its stack \(FINSPACE_USER_STACK_ID\)/);
+    expect(outcome.response?.Reason).toMatch(/does not name its stack \(FINSPACE_USER_STACK_ID\)/);
     expect(emulator.calls).toEqual([]);
+  });
+});
+
+describe('the answer goes to CloudFormation only', () => {
+  let elsewhere: Server;
+  let received: string[];
+  let elsewhereUrl: string;
+  beforeEach(async () => {
+    received = [];
+    elsewhere = createServer((req, res) => {
+      received.push(`${req.method} ${req.url}`);
+      res.end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    elsewhereUrl = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/collect`;
+  });
+  afterEach(() => new Promise<void>((resolve) => elsewhere.close(() => resolve())));
+
+  test.each([
+    [
+      'a server that is not the CloudFormation endpoint',
+      () => elsewhereUrl,
+      /not on an AWS host \(http:\/\/127\.0\.0\.1:/,
+    ],
+    ['plain HTTP to an AWS host', () => 'http://bucket.s3.amazonaws.com/r', /not on an AWS host/],
+    ['a look-alike host', () => 'https://s3.amazonaws.com.example.net/r', /not on an AWS host/],
+    ['credentials in the URL', () => 'https://user:pw@bucket.s3.amazonaws.com/r', /carries credentials/],
+    ['no ResponseURL', () => undefined, /has no ResponseURL/],
+  ])('%s: no call at all, not even the answer', async (_what, url, reason) => {
+    const outcome = await runHandler({ ...createEvent(), ResponseURL: url() }, lambdaEnv());
+    expect(outcome.response).toBeUndefined();
+    expect(received).toEqual([]);
+    expect(emulator.calls).toEqual([]);
+    expect(outcome.logs).toMatch(reason);
+  });
+
+  test('the ResponseURL, a capability, never reaches the log', async () => {
+    const outcome = await runHandler(createEvent(properties({ AdminRoleArn: `${ADMIN_ROLE}-missing` })), lambdaEnv());
+    expect(outcome.response?.Status).toBe('FAILED');
+    expect(outcome.logs).toContain('"outcome":"failed"');
+    expect(outcome.logs).not.toContain('/responses/');
+  });
+
+  test('an answer that cannot be delivered fails the invocation, so that Lambda runs the event again', async () => {
+    const unreachable = `${cloudformation.url}/responses/never-opened`;
+    const outcome = await runHandler({ ...createEvent(), ResponseURL: unreachable }, lambdaEnv());
+    expect(outcome.error).toMatch(/^the response to CloudFormation was not sent: the response URL answered HTTP 403$/);
+    expect(outcome.logs.match(/"outcome":"response-not-sent"/g)).toHaveLength(4);
   });
 });
 
@@ -116,11 +156,11 @@ describe('attributable calls', () => {
   test('the declared external id is sent: with it the role is assumed, without it not', async () => {
     emulator.state.roles[ADMIN_ROLE].externalId = 'finspace-tenant-42';
     const without = await runHandler(createEvent(), lambdaEnv());
-    expect(without.error?.message).toMatch(
+    expect(without.response?.Reason).toMatch(
       /^AssumeRole arn:aws:iam::123456789012:role\/FinSpaceUserAdmin: AccessDenied/,
     );
     const withIt = await runHandler(createEvent(properties({ ExternalId: 'finspace-tenant-42' })), lambdaEnv());
-    expect(withIt.result).toBeDefined();
+    expect(withIt.response?.Status).toBe('SUCCESS');
     // not a secret to AWS, but kept out of the logs
     expect(without.logs + withIt.logs).not.toContain('finspace-tenant-42');
   });
@@ -131,11 +171,10 @@ describe('failure reasons', () => {
     const longRole = `arn:aws:iam::123456789012:role/${'r'.repeat(2048 - 31)}`;
     expect(longRole).toHaveLength(2048);
     const outcome = await runHandler(createEvent(properties({ AdminRoleArn: longRole })), lambdaEnv());
-    const { message, stack } = outcome.error!;
+    const message = outcome.response?.Reason ?? '';
     expect(message).toMatch(/^AssumeRole arn:aws:iam::123456789012:role\/rrr/);
     expect(Buffer.byteLength(message)).toBeLessThanOrEqual(MAX_REASON_BYTES);
     expect(message.endsWith(`... (handler log group: ${LOG_GROUP})`)).toBe(true);
-    // the provider framework appends the stack's lines after the first to the reason: there are none
-    expect(stack.split('\n')).toHaveLength(1);
+    expect(message).not.toContain('\n');
   });
 });

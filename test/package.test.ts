@@ -17,7 +17,7 @@ test('the shipped handler is built from the sources as they are now (rebuilding 
   const fresh = mkdtempSync(join(tmpdir(), 'finspace-handler-'));
   try {
     buildHandler(fresh);
-    for (const file of ['index.js', 'outbound.js']) {
+    for (const file of ['index.js', 'aws-clients.js']) {
       const shipped = readFileSync(join(dist, 'handler', file));
       const rebuilt = readFileSync(join(fresh, file));
       // stale: `npm run build` bundles it again
@@ -41,7 +41,7 @@ test('the tarball holds the compiled library, the prebuilt handler, the CLI, REA
       'dist/lib/index.js',
       'dist/lib/index.d.ts',
       'dist/handler/index.js',
-      'dist/handler/outbound.js',
+      'dist/handler/aws-clients.js',
       'dist/cli/main.js',
       'dist/cli/plan-alias.js',
       'dist/local/lambda-host-child.cjs',
@@ -84,7 +84,7 @@ test('two copies of the library in one stack share one provider', () => {
     new theirs.FinspaceUser(stack, 'Theirs', { ...common, userId: 'u-theirs' });
     const template = Template.fromStack(stack);
     template.resourceCountIs('Custom::FinspaceUser', 2);
-    template.resourceCountIs('AWS::Lambda::Function', 2); // one handler, one provider framework function
+    template.resourceCountIs('AWS::Lambda::Function', 1); // one handler for both
   } finally {
     rmSync(dirname(dirname(nested)), { recursive: true, force: true });
   }

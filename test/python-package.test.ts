@@ -132,7 +132,7 @@ test('the embedded npm tarball holds the compiled library, the assembly and the 
     expect.arrayContaining(['package/package.json', 'package/.jsii', 'package/dist/lib/index.js']),
   );
   // the handler the npm package ships (fresh: test/package.test.ts rebuilds and compares it)
-  for (const file of ['index.js', 'outbound.js']) {
+  for (const file of ['index.js', 'aws-clients.js']) {
     expect({ file, sha256: members[`package/dist/handler/${file}`] }).toEqual({
       file,
       sha256: sha256(join(root, 'dist', 'handler', file)),

@@ -6,7 +6,8 @@ import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../loc
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { provisionTables } from '../local/provision-tables';
-import { awsOutbound, type Outbound } from '../lambda/outbound';
+import { awsOutbound } from '../lambda/aws-clients';
+import type { Outbound } from '../lambda/outbound';
 import type { Snapshot } from '../lambda/snapshot-store';
 import { demoState } from './support/demo-state';
 import { STACK_ID } from './support/events';

@@ -1,3 +1,4 @@
+import { CREATE_FAILED_PHYSICAL_ID } from '../lambda/cfn-response';
 import { FinspaceCredentialsCache } from '../finspace/credentials';
 import { ResourceNotFoundException } from '../finspace/errors';
 import {
@@ -273,9 +274,9 @@ describe('Delete', () => {
     );
   });
 
-  test('after a failed Create (the framework marker as physical id) makes no call', async () => {
+  test('after a failed Create (the physical id its FAILED answer gave) makes no call', async () => {
     const { outbound, run, outcomes } = setup();
-    const marker = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+    const marker = CREATE_FAILED_PHYSICAL_ID;
     const response = await run(deleteEvent(marker, properties({ RemovalPolicy: 'destroy' })));
     expect(outbound.calls).toEqual([]);
     expect(outcomes).toEqual(['skipped']);

@@ -1,5 +1,5 @@
-// Realistic CloudFormation events for Custom::FinspaceUser, as the provider
-// framework hands them to the handler.
+// Realistic CloudFormation events for Custom::FinspaceUser, as the handler's
+// lifecycle sees them (the handler itself also gets a ResponseURL).
 import type { LifecycleEvent } from '../../lambda/user-lifecycle';
 
 export const STACK_ID =
@@ -10,7 +10,7 @@ export const ENVIRONMENT = 'demoenvironment0000000001';
 /** Resource properties; an override of `undefined` leaves the property out, as JSON would. */
 export function properties(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const all: Record<string, unknown> = {
-    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:FinspaceUsers-framework-onEvent',
+    ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:FinspaceUsers-FinspaceUserProviderHandler',
     EnvironmentId: ENVIRONMENT,
     UserId: 'u-quant-analyst',
     Type: 'APP_USER',

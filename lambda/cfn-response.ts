@@ -1,0 +1,82 @@
+// The answer to CloudFormation. CloudFormation invokes the handler directly
+// (it is the custom resources' ServiceToken) and waits for a response at the
+// event's ResponseURL: SUCCESS with the physical id and attributes, or FAILED
+// with a reason. Pure: the PUT itself is outbound.ts's.
+import type { LifecycleEvent, LifecycleResponse } from './user-lifecycle';
+
+/** The event as CloudFormation sends it to the function. */
+export interface CloudFormationEvent extends LifecycleEvent {
+  /** A pre-signed S3 URL, valid for about two hours: whoever holds it can answer for this resource. */
+  readonly ResponseURL: string;
+  readonly ServiceToken?: string;
+}
+
+/** The response object CloudFormation reads from the ResponseURL. */
+export interface CloudFormationResponse {
+  readonly Status: 'SUCCESS' | 'FAILED';
+  readonly Reason?: string;
+  readonly PhysicalResourceId: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly Data?: Record<string, string>;
+}
+
+/**
+ * The physical id of a Create that failed. It is not one the handler issues
+ * (physical-id.ts), so the Delete CloudFormation sends when it rolls the
+ * Create back acts on nothing.
+ */
+export const CREATE_FAILED_PHYSICAL_ID = 'finspace-user:create-failed';
+
+type EventIds = Pick<
+  LifecycleEvent,
+  'RequestType' | 'StackId' | 'RequestId' | 'LogicalResourceId' | 'PhysicalResourceId'
+>;
+
+export function successResponse(event: EventIds, response: LifecycleResponse): CloudFormationResponse {
+  return {
+    Status: 'SUCCESS',
+    PhysicalResourceId: response.PhysicalResourceId,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+    ...(response.Data ? { Data: response.Data } : {}),
+  };
+}
+
+/** A failure keeps the resource's physical id: an Update or Delete that fails changes nothing CloudFormation tracks. */
+export function failedResponse(event: EventIds, reason: string): CloudFormationResponse {
+  const kept = event.RequestType === 'Create' ? undefined : event.PhysicalResourceId;
+  return {
+    Status: 'FAILED',
+    Reason: reason,
+    PhysicalResourceId: typeof kept === 'string' && kept !== '' ? kept : CREATE_FAILED_PHYSICAL_ID,
+    StackId: event.StackId,
+    RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId,
+  };
+}
+
+/**
+ * Why the handler will not PUT to `url`, or undefined when it will: an HTTPS
+ * URL of AWS (CloudFormation's response buckets, in every partition FinSpace
+ * runs in), or of the CloudFormation endpoint the environment configures the
+ * way the SDK reads it (the local deploy engine). An invoker that is not
+ * CloudFormation cannot make the handler send its answer elsewhere.
+ */
+export function responseUrlProblem(url: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (typeof url !== 'string' || url === '') return 'the event has no ResponseURL';
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return "the event's ResponseURL is not a URL";
+  }
+  if (target.username !== '' || target.password !== '') return "the event's ResponseURL carries credentials";
+  if (target.protocol === 'https:' && target.port === '' && target.hostname.endsWith('.amazonaws.com'))
+    return undefined;
+  const configured = env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? env.AWS_ENDPOINT_URL;
+  if (configured && URL.canParse(configured) && new URL(configured).origin === target.origin) return undefined;
+  return `the event's ResponseURL is not on an AWS host (${target.protocol}//${target.host})`;
+}

@@ -1,0 +1,55 @@
+// Runs the bundled handler as a Lambda instance would: a fresh Node process
+// given the event with a ResponseURL of the local CloudFormation endpoint
+// (unless the event brings its own), and what the handler PUT there read back.
+import { execFile } from 'node:child_process';
+import type { CloudFormationResponse } from '../../lambda/cfn-response';
+import type { CloudFormationEndpoint } from '../../local/cloudformation-endpoint';
+
+export interface BundledRun {
+  /** What the handler PUT at the event's ResponseURL. */
+  readonly response?: CloudFormationResponse;
+  /** What the invocation threw (Lambda would run the event again). */
+  readonly error?: string;
+  /** Everything the handler logged. */
+  readonly logs: string;
+  /** Every module the process required, in order. */
+  readonly loaded: string[];
+}
+
+const MARK = 'BUNDLED-RUN ';
+
+export async function runBundledHandler(
+  indexJs: string,
+  event: object,
+  env: Record<string, string | undefined>,
+  cloudformation: Pick<CloudFormationEndpoint, 'url' | 'openResponse'>,
+): Promise<BundledRun> {
+  const channel = cloudformation.openResponse();
+  const script = `const m = require('node:module'); const loaded = []; const load = m._load;
+    m._load = function (request, ...rest) { loaded.push(request); return load.call(this, request, ...rest); };
+    const done = (error) => process.stdout.write(${JSON.stringify(MARK)} + JSON.stringify({ error, loaded }) + '\\n');
+    require(${JSON.stringify(indexJs)}).handler(JSON.parse(process.argv[1])).then(() => done(), (e) => done(e.message));`;
+  try {
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['-e', script, JSON.stringify({ ResponseURL: channel.url, ...event })],
+        { env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url, ...env } },
+        (_e, out, err) => resolve({ stdout: out, stderr: err }),
+      );
+    });
+    const lines = stdout.split('\n');
+    const mark = lines.find((l) => l.startsWith(MARK));
+    const { error, loaded } = mark
+      ? (JSON.parse(mark.slice(MARK.length)) as { error?: string; loaded: string[] })
+      : { error: `the process ended without settling: ${stderr}`, loaded: [] };
+    return {
+      response: channel.received() as CloudFormationResponse | undefined,
+      error,
+      logs: lines.filter((l) => !l.startsWith(MARK)).join('\n') + stderr,
+      loaded,
+    };
+  } finally {
+    channel.close();
+  }
+}
