@@ -426,7 +426,15 @@ async function coldSynth(work: string, say: Say): Promise<Record<string, unknown
     }
   }
   const medians = perVariant(
-    () => [] as { users: number; loadMs: number; synthMs: number; loadAndSynthMs: number; processMs: number }[],
+    () =>
+      [] as {
+        users: number;
+        loadMs: number;
+        synthMs: number;
+        loadAndSynthMs: number;
+        processMs: number;
+        synthMsRuns: number[];
+      }[],
   );
   for (const v of VARIANTS) {
     for (const [i, n] of SIZES.entries()) {
@@ -437,30 +445,38 @@ async function coldSynth(work: string, say: Say): Promise<Record<string, unknown
         synthMs: of((r) => r.synthMs),
         loadAndSynthMs: of((r) => r.loadMs + r.synthMs),
         processMs: of((r) => r.processMs),
+        // every run, in order (runs of the same round are adjacent in time): the spread behind the median
+        synthMsRuns: runs[v][i].map((r) => Math.round(r.synthMs)),
       });
     }
   }
+  // Ratios of the medians, and "paired": the median of each round's ratio, whose two runs ran one
+  // after the other, so load on the machine that changes within minutes cancels out.
+  const paired = (i: number, pick: (run: ColdRun) => number) =>
+    ratio(median(runs.FinspaceUser[i].map((ours, round) => pick(ours) / pick(runs.AwsCustomResource[i][round]))), 1);
   const oursOverPeer = SIZES.map((n, i) => {
     const [ours, peer] = [medians.FinspaceUser[i], medians.AwsCustomResource[i]];
     return {
       users: n,
       load: ratio(ours.loadMs, peer.loadMs),
       synth: ratio(ours.synthMs, peer.synthMs),
+      synthPaired: paired(i, (r) => r.synthMs),
       loadAndSynth: ratio(ours.loadAndSynthMs, peer.loadAndSynthMs),
+      loadAndSynthPaired: paired(i, (r) => r.loadMs + r.synthMs),
       process: ratio(ours.processMs, peer.processMs),
     };
   });
   say(
-    `Synth time, cold: one synth per fresh Node process, as \`cdk synth\` runs it (compiled library; median of ${COLD_RUNS} runs, ours and the peer alternating; ms, ours / peer = ratio)`,
+    `Synth time, cold: one synth per fresh Node process, as \`cdk synth\` runs it (compiled library; median of ${COLD_RUNS} runs, ours and the peer alternating; ms, ours / peer = ratio; paired = median of the per-round ratios)`,
   );
   say(
-    `${'users'.padEnd(8)}${'module load'.padEnd(22)}${'construction + synth'.padEnd(28)}${'load + construction + synth'.padEnd(32)}whole process`,
+    `${'users'.padEnd(8)}${'module load'.padEnd(22)}${'construction + synth'.padEnd(37)}${'load + construction + synth'.padEnd(37)}whole process`,
   );
   for (const [i, n] of SIZES.entries()) {
     const [ours, peer, r] = [medians.FinspaceUser[i], medians.AwsCustomResource[i], oursOverPeer[i]];
     const cell = (o: number, p: number, q: number) => `${ms(o)} / ${ms(p)} = ${q.toFixed(2)}`;
     say(
-      `${String(n).padEnd(8)}${cell(ours.loadMs, peer.loadMs, r.load).padEnd(22)}${cell(ours.synthMs, peer.synthMs, r.synth).padEnd(28)}${cell(ours.loadAndSynthMs, peer.loadAndSynthMs, r.loadAndSynth).padEnd(32)}${cell(ours.processMs, peer.processMs, r.process)}`,
+      `${String(n).padEnd(8)}${cell(ours.loadMs, peer.loadMs, r.load).padEnd(22)}${`${cell(ours.synthMs, peer.synthMs, r.synth)} paired ${r.synthPaired.toFixed(2)}`.padEnd(37)}${`${cell(ours.loadAndSynthMs, peer.loadAndSynthMs, r.loadAndSynth)} paired ${r.loadAndSynthPaired.toFixed(2)}`.padEnd(37)}${cell(ours.processMs, peer.processMs, r.process)}`,
     );
   }
   return { runs: COLD_RUNS, library: 'dist/lib', ...medians, oursOverPeer };
