@@ -2,12 +2,11 @@
 // (the generic construct a CDK user reaches for first), in one run on one
 // machine. Prints a table and writes bench/results.json. Not part of npm test.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
-import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
-import { FinspaceUserType } from '../lib';
+import type { App, Stack } from 'aws-cdk-lib';
+import * as constructLibrary from '../lib';
 import { readStacks } from '../cli/cloud-assembly';
 import { startEmulator, WRITE_OPERATIONS } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS, type UserRecord } from '../local/emulator-state';
@@ -20,48 +19,20 @@ import { STACK_ID_ENV } from '../lambda/consts';
 import { startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
 import { provisionSnapshotTable, snapshotTableEnv } from '../test/support/snapshot-table';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
-import { declareUser } from '../test/support/roles';
 import { benchImport } from './import';
+import { ENVIRONMENT, synthesizeBench, userId, type Variant } from './synth-stack.cjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const ENVIRONMENT = 'demoenvironment0000000001';
-const ADMIN_ROLE = 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin';
 const SIZES = [1, 10, 100, 300];
-const SYNTH_RUNS = 5;
+const VARIANTS: Variant[] = ['FinspaceUser', 'AwsCustomResource'];
+/** Fresh processes per variant and size; each takes about 4 s on a quiet machine, most of it the CDK's template validator. */
+const COLD_RUNS = 5;
+const WARM_BLOCKS = 3;
+const WARM_BLOCK_RUNS = 5;
+/** Untimed synths before the warm runs: the first compiles the validator's WASM, the next stay slow while V8 optimises it. */
+const WARM_UP_MS = 20_000;
 const LIMITS = { resources: 500, templateBytes: 1_000_000, rolePolicyChars: 10_240 };
-const userId = (i: number) => `u-bench-${String(i).padStart(4, '0')}`;
-
-type Variant = 'FinspaceUser' | 'AwsCustomResource';
-
-function declare(variant: Variant, stack: Stack, count: number): void {
-  for (let i = 0; i < count; i++) {
-    const id = userId(i);
-    const names = { firstName: `First${i}`, lastName: `Last${i}` };
-    if (variant === 'FinspaceUser') {
-      declareUser(stack, `User${i}`, {
-        environmentId: ENVIRONMENT,
-        adminRoleArn: ADMIN_ROLE,
-        userId: id,
-        type: FinspaceUserType.APP_USER,
-        ...names,
-      });
-    } else {
-      const call = {
-        service: 'finspace-data',
-        action: 'UpdateUser',
-        parameters: { userId: id, type: 'APP_USER', ...names },
-        physicalResourceId: PhysicalResourceId.of(`${ENVIRONMENT}/${id}`),
-      };
-      new AwsCustomResource(stack, `User${i}`, {
-        onCreate: call,
-        onUpdate: call,
-        installLatestAwsSdk: false,
-        policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
-      });
-    }
-  }
-}
 
 interface TemplateCost {
   readonly users: number;
@@ -71,17 +42,10 @@ interface TemplateCost {
   readonly rolePolicyChars: number;
 }
 
+/** Construction plus `app.synth()` in this process, on the library's sources (capacity() applies the resource limit). */
 function synthesize(variant: Variant, count: number, outdir?: string): { app: App; stack: Stack; ms: number } {
   const started = process.hrtime.bigint();
-  // the resource limit is lifted so that sizes past it can be measured; capacity() applies the limits
-  const app = new App({ outdir, analyticsReporting: true, context: { '@aws-cdk/core:stackResourceLimit': 0 } });
-  const stack = new Stack(app, 'Bench');
-  Validations.of(stack).acknowledge({
-    id: 'CloudFormation-Validate::F0007',
-    reason: 'the benchmark measures past 500 resources on purpose',
-  });
-  declare(variant, stack, count);
-  app.synth();
+  const { app, stack } = synthesizeBench(variant, count, constructLibrary, outdir);
   return { app, stack, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
@@ -130,15 +94,19 @@ function capacity(costs: TemplateCost[]): { users: number; binding: string; perU
   return { users: binding.users, binding: binding.key, perUser };
 }
 
-/** Wall time of a fresh Node process (asynchronous: the local endpoint it calls lives in this process). */
-function timeProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+/** A fresh Node process: its wall time and output (asynchronous: the local endpoint it calls lives in this process). */
+function runProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ wallMs: number; stdout: string }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { env: { PATH: process.env.PATH, ...env } }, (error, _stdout, stderr) => {
+    execFile(process.execPath, args, { env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) => {
       if (error) reject(new Error(`node ${args[0]} ... failed: ${stderr}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      else resolve({ wallMs: Number(process.hrtime.bigint() - started) / 1e6, stdout });
     });
   });
+}
+
+async function timeProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  return (await runProcess(args, env)).wallMs;
 }
 
 async function medianOf(runs: number, measure: (run: number) => Promise<number>): Promise<number> {
@@ -165,7 +133,7 @@ async function main(): Promise<void> {
   };
 
   // 1. Template cost per user, and capacity.
-  const variants: Variant[] = ['FinspaceUser', 'AwsCustomResource'];
+  const variants = VARIANTS;
   const costs = Object.fromEntries(variants.map((v) => [v, SIZES.map((n) => templateCost(v, n))])) as Record<
     Variant,
     TemplateCost[]
@@ -194,37 +162,7 @@ async function main(): Promise<void> {
   say();
 
   // 2. Synth time.
-  for (const v of variants) synthesize(v, 1); // warm caches (bundling, module loading)
-  const synthTimes: Record<Variant, { users: number; medianMs: number }[]> = {
-    FinspaceUser: [],
-    AwsCustomResource: [],
-  };
-  for (const n of SIZES) {
-    for (const v of variants) {
-      const runs = Array.from({ length: SYNTH_RUNS }, () => synthesize(v, n).ms);
-      synthTimes[v].push({ users: n, medianMs: median(runs) });
-    }
-  }
-  const slope = (v: Variant) => {
-    const s = synthTimes[v];
-    return (s[s.length - 1].medianMs - s[0].medianMs) / (s[s.length - 1].users - s[0].users);
-  };
-  results.synthTime = {
-    runs: SYNTH_RUNS,
-    ...synthTimes,
-    msPerUser: { FinspaceUser: slope('FinspaceUser'), AwsCustomResource: slope('AwsCustomResource') },
-  };
-  say(`Synth time, median of ${SYNTH_RUNS} (ms)`);
-  for (let i = 0; i < SIZES.length; i++) {
-    const ours = synthTimes.FinspaceUser[i].medianMs;
-    const peer = synthTimes.AwsCustomResource[i].medianMs;
-    say(
-      `${String(SIZES[i]).padEnd(8)}ours ${ours.toFixed(0).padStart(6)}   peer ${peer.toFixed(0).padStart(6)}   ours/peer ${(ours / peer).toFixed(2)}`,
-    );
-  }
-  say(
-    `per extra user: ours ${slope('FinspaceUser').toFixed(2)} ms, peer ${slope('AwsCustomResource').toFixed(2)} ms, ratio ${(slope('FinspaceUser') / slope('AwsCustomResource')).toFixed(2)}`,
-  );
+  results.synthTime = await synthSection(say);
   say();
 
   // 3. Cold start.
@@ -431,6 +369,185 @@ async function main(): Promise<void> {
   );
 }
 
+type Say = (line?: string) => void;
+type PerVariant<T> = Record<Variant, T>;
+const perVariant = <T>(make: () => T): PerVariant<T> => ({ FinspaceUser: make(), AwsCustomResource: make() });
+const ratio = (ours: number, peer: number) => Number((ours / peer).toFixed(2));
+const ms = (value: number, width = 6) => value.toFixed(0).padStart(width);
+
+/** Section 2: whole-stack synth (construction plus `app.synth()`), ours and the peer's, cold and warm. */
+async function synthSection(say: Say): Promise<Record<string, unknown>> {
+  const work = mkdtempSync(join(tmpdir(), 'finspace-bench-synth-'));
+  try {
+    const cold = await coldSynth(work, say);
+    say();
+    const warm = warmSynth(work, say);
+    return { measuredAt: new Date().toISOString(), node: process.version, cpus: cpus().length, cold, warm };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface ColdRun {
+  /** Loading aws-cdk-lib and the construct module (ours) or aws-cdk-lib/custom-resources (the peer). */
+  readonly loadMs: number;
+  /** Construction plus `app.synth()`. */
+  readonly synthMs: number;
+  /**
+   * The whole process as the parent sees it: Node's start, the above, and the exit, which waits
+   * for V8 to finish optimising the validator's WASM in the background.
+   */
+  readonly processMs: number;
+}
+
+/** One synth in a fresh Node process on the compiled library (bench/synth-child.cjs). */
+async function coldRun(variant: Variant, users: number, work: string): Promise<ColdRun> {
+  const outdir = mkdtempSync(join(work, 'cold-'));
+  const { wallMs, stdout } = await runProcess([join(__dirname, 'synth-child.cjs'), variant, String(users), outdir]);
+  rmSync(outdir, { recursive: true, force: true });
+  const { loadMs, synthMs } = JSON.parse(stdout) as { loadMs: number; synthMs: number };
+  return { loadMs, synthMs, processMs: wallMs };
+}
+
+/** The fresh processes load dist/, which must be compiled from the current sources. */
+function assertBuilt(): void {
+  const root = join(__dirname, '..');
+  for (const dir of ['lib', 'finspace', 'lambda']) {
+    for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts'))) {
+      const compiled = join(root, 'dist', dir, file.replace(/\.ts$/, '.js'));
+      const builtAt = statSync(compiled, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      if (builtAt < statSync(join(root, dir, file)).mtimeMs) {
+        throw new Error(`bench: dist/${dir} is missing or older than ${dir}/${file}; run \`npm run build\` first`);
+      }
+    }
+  }
+}
+
+/**
+ * Cold, the `cdk synth` condition: each run is one fresh Node process that loads the modules,
+ * constructs the app and synthesizes once, on the compiled library users get. Rounds cover every
+ * size with ours and the peer alternating (the order flips each round), so the drift of this
+ * noisy machine over the minutes hits both alike.
+ */
+async function coldSynth(work: string, say: Say): Promise<Record<string, unknown>> {
+  assertBuilt();
+  for (const v of VARIANTS) await coldRun(v, 1, work); // untimed: fills the file cache
+  const runs = perVariant(() => SIZES.map((): ColdRun[] => []));
+  for (let round = 0; round < COLD_RUNS; round++) {
+    for (const [i, n] of SIZES.entries()) {
+      for (const v of round % 2 ? [...VARIANTS].reverse() : VARIANTS) runs[v][i].push(await coldRun(v, n, work));
+    }
+  }
+  const medians = perVariant(
+    () =>
+      [] as {
+        users: number;
+        loadMs: number;
+        synthMs: number;
+        loadAndSynthMs: number;
+        processMs: number;
+        synthMsRuns: number[];
+      }[],
+  );
+  for (const v of VARIANTS) {
+    for (const [i, n] of SIZES.entries()) {
+      const of = (pick: (run: ColdRun) => number) => median(runs[v][i].map(pick));
+      medians[v].push({
+        users: n,
+        loadMs: of((r) => r.loadMs),
+        synthMs: of((r) => r.synthMs),
+        loadAndSynthMs: of((r) => r.loadMs + r.synthMs),
+        processMs: of((r) => r.processMs),
+        // every run, in order (runs of the same round are adjacent in time): the spread behind the median
+        synthMsRuns: runs[v][i].map((r) => Math.round(r.synthMs)),
+      });
+    }
+  }
+  // Ratios of the medians, and "paired": the median of each round's ratio, whose two runs ran one
+  // after the other, so load on the machine that changes within minutes cancels out.
+  const paired = (i: number, pick: (run: ColdRun) => number) =>
+    ratio(median(runs.FinspaceUser[i].map((ours, round) => pick(ours) / pick(runs.AwsCustomResource[i][round]))), 1);
+  const oursOverPeer = SIZES.map((n, i) => {
+    const [ours, peer] = [medians.FinspaceUser[i], medians.AwsCustomResource[i]];
+    return {
+      users: n,
+      load: ratio(ours.loadMs, peer.loadMs),
+      synth: ratio(ours.synthMs, peer.synthMs),
+      synthPaired: paired(i, (r) => r.synthMs),
+      loadAndSynth: ratio(ours.loadAndSynthMs, peer.loadAndSynthMs),
+      loadAndSynthPaired: paired(i, (r) => r.loadMs + r.synthMs),
+      process: ratio(ours.processMs, peer.processMs),
+    };
+  });
+  say(
+    `Synth time, cold: one synth per fresh Node process, as \`cdk synth\` runs it (compiled library; median of ${COLD_RUNS} runs, ours and the peer alternating; ms, ours / peer = ratio; paired = median of the per-round ratios)`,
+  );
+  say(
+    `${'users'.padEnd(8)}${'module load'.padEnd(22)}${'construction + synth'.padEnd(37)}${'load + construction + synth'.padEnd(37)}whole process`,
+  );
+  for (const [i, n] of SIZES.entries()) {
+    const [ours, peer, r] = [medians.FinspaceUser[i], medians.AwsCustomResource[i], oursOverPeer[i]];
+    const cell = (o: number, p: number, q: number) => `${ms(o)} / ${ms(p)} = ${q.toFixed(2)}`;
+    say(
+      `${String(n).padEnd(8)}${cell(ours.loadMs, peer.loadMs, r.load).padEnd(22)}${`${cell(ours.synthMs, peer.synthMs, r.synth)} paired ${r.synthPaired.toFixed(2)}`.padEnd(37)}${`${cell(ours.loadAndSynthMs, peer.loadAndSynthMs, r.loadAndSynth)} paired ${r.loadAndSynthPaired.toFixed(2)}`.padEnd(37)}${cell(ours.processMs, peer.processMs, r.process)}`,
+    );
+  }
+  return { runs: COLD_RUNS, library: 'dist/lib', ...medians, oursOverPeer };
+}
+
+/**
+ * Warm, the unit-test condition: many synths of one stack shape in one process, on the sources.
+ * aws-cdk-lib validates every template with a WASM engine that it re-initialises (about 150 ms)
+ * whenever a template has resource types the current engine does not cover, so alternating ours
+ * and the peer synth by synth would charge that to every synth of both. Runs therefore come in
+ * blocks of one variant, each opened by an untimed synth that sets the engine up for its
+ * resource types; the blocks alternate so both variants see the same machine state. Before
+ * them, WARM_UP_MS of untimed synths: the process's first synth compiles the engine (about 3.5
+ * s), and the synths after it stay several times slower for seconds while V8 optimises it on the
+ * same two cores.
+ */
+function warmSynth(work: string, say: Say): Record<string, unknown> {
+  const synthIn = (v: Variant, n: number) => {
+    const outdir = mkdtempSync(join(work, 'warm-')); // a fresh output directory, as App gives each test
+    const { ms: elapsed } = synthesize(v, n, outdir);
+    rmSync(outdir, { recursive: true, force: true });
+    return elapsed;
+  };
+  const warmUpStarted = Date.now();
+  while (Date.now() - warmUpStarted < WARM_UP_MS) for (const n of SIZES) for (const v of VARIANTS) synthIn(v, n);
+  const medians = perVariant(() => [] as { users: number; medianMs: number }[]);
+  for (const n of SIZES) {
+    const runs = perVariant((): number[] => []);
+    for (let block = 0; block < WARM_BLOCKS * VARIANTS.length; block++) {
+      const v = VARIANTS[block % VARIANTS.length];
+      synthIn(v, n);
+      for (let run = 0; run < WARM_BLOCK_RUNS; run++) runs[v].push(synthIn(v, n));
+    }
+    for (const v of VARIANTS) medians[v].push({ users: n, medianMs: median(runs[v]) });
+  }
+  const slope = (v: Variant) => {
+    const s = medians[v];
+    return (s[s.length - 1].medianMs - s[0].medianMs) / (s[s.length - 1].users - s[0].users);
+  };
+  const oursOverPeer = SIZES.map((n, i) => ({
+    users: n,
+    synth: ratio(medians.FinspaceUser[i].medianMs, medians.AwsCustomResource[i].medianMs),
+  }));
+  say(
+    `Synth time, warm: synths of one stack shape in one process, as unit tests run them (sources; median of ${WARM_BLOCKS * WARM_BLOCK_RUNS} runs in ${WARM_BLOCKS} blocks of ${WARM_BLOCK_RUNS}, alternating with the peer's; ms)`,
+  );
+  for (const [i, n] of SIZES.entries()) {
+    say(
+      `${String(n).padEnd(8)}ours ${ms(medians.FinspaceUser[i].medianMs)}   peer ${ms(medians.AwsCustomResource[i].medianMs)}   ours/peer ${oursOverPeer[i].synth.toFixed(2)}`,
+    );
+  }
+  const msPerUser = { FinspaceUser: slope('FinspaceUser'), AwsCustomResource: slope('AwsCustomResource') };
+  say(
+    `per extra user: ours ${msPerUser.FinspaceUser.toFixed(2)} ms, peer ${msPerUser.AwsCustomResource.toFixed(2)} ms, ratio ${(msPerUser.FinspaceUser / msPerUser.AwsCustomResource).toFixed(2)}`,
+  );
+  return { blocks: WARM_BLOCKS, runsPerBlock: WARM_BLOCK_RUNS, ...medians, oursOverPeer, msPerUser };
+}
+
 /** The AwsCustomResource provider's asset: the function whose Handler is index.handler and isn't ours. */
 function findPeerAsset(outdir: string): string | undefined {
   const template = JSON.parse(readFileSync(join(outdir, 'Bench.template.json'), 'utf8')) as {
@@ -457,23 +574,32 @@ function findPeerAsset(outdir: string): string | undefined {
 }
 
 /** The import's figures, with when and where they were measured (`--only import` refreshes just these). */
-async function importSection(say: (line?: string) => void): Promise<Record<string, unknown>> {
+async function importSection(say: Say): Promise<Record<string, unknown>> {
   const measures = await benchImport(say);
   return { measuredAt: new Date().toISOString(), node: process.version, cpus: cpus().length, measures };
 }
 
-/** `npm run bench -- --only import`: measures the import alone and merges it into results.json. */
-async function onlyImport(): Promise<void> {
+/** Sections that run alone (`npm run bench -- --only <name>`), and their key in results.json. */
+const SECTIONS = {
+  import: { key: 'import', run: importSection },
+  synth: { key: 'synthTime', run: synthSection },
+} as const;
+
+/** Measures one section alone and merges its figures into results.json. */
+async function onlySection(name: keyof typeof SECTIONS): Promise<void> {
   const file = join(__dirname, 'results.json');
   const results = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  results.import = await importSection((line = '') => process.stdout.write(`${line}\n`));
+  const { key, run } = SECTIONS[name];
+  results[key] = await run((line = '') => process.stdout.write(`${line}\n`));
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write('merged the import figures into bench/results.json\n');
+  process.stdout.write(`merged the ${name} figures into bench/results.json\n`);
 }
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only !== undefined && only !== 'import') throw new Error(`--only: only "import" can run alone (got ${only})`);
-(only === 'import' ? onlyImport() : main()).catch((error: unknown) => {
+if (only !== undefined && !Object.hasOwn(SECTIONS, only)) {
+  throw new Error(`--only: one of ${Object.keys(SECTIONS).join(', ')} can run alone (got ${only})`);
+}
+(only === undefined ? main() : onlySection(only as keyof typeof SECTIONS)).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });
