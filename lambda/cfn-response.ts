@@ -51,7 +51,9 @@ export function failedResponse(event: EventIds, reason: string): CloudFormationR
   return {
     Status: 'FAILED',
     Reason: reason,
-    PhysicalResourceId: typeof kept === 'string' && kept !== '' ? kept : CREATE_FAILED_PHYSICAL_ID,
+    // CloudFormation takes physical ids of up to 1 KB; a longer one is not of a resource it made.
+    PhysicalResourceId:
+      typeof kept === 'string' && kept !== '' && kept.length <= 1024 ? kept : CREATE_FAILED_PHYSICAL_ID,
     StackId: event.StackId,
     RequestId: event.RequestId,
     LogicalResourceId: event.LogicalResourceId,
@@ -59,11 +61,27 @@ export function failedResponse(event: EventIds, reason: string): CloudFormationR
 }
 
 /**
+ * CloudFormation's bucket for custom resource responses in `region`
+ * (`cloudformation-custom-resource-response-useast1`), with or without the
+ * dashes the region name has.
+ */
+function responseBuckets(region: string): string[] {
+  const prefix = 'cloudformation-custom-resource-response-';
+  return [`${prefix}${region.replace(/-/g, '')}`, `${prefix}${region}`];
+}
+
+/** The S3 endpoints a pre-signed URL of `region` may name. */
+function s3Hosts(region: string): string[] {
+  return ['s3.amazonaws.com', `s3.${region}.amazonaws.com`, `s3-${region}.amazonaws.com`];
+}
+
+/**
  * Why the handler will not PUT to `url`, or undefined when it will: an HTTPS
- * URL of AWS (CloudFormation's response buckets, in every partition FinSpace
- * runs in), or of the CloudFormation endpoint the environment configures the
- * way the SDK reads it (the local deploy engine). An invoker that is not
- * CloudFormation cannot make the handler send its answer elsewhere.
+ * URL of CloudFormation's response bucket in the handler's region (virtual-
+ * hosted or path style), or of the CloudFormation endpoint the environment
+ * configures the way the SDK reads it (the local deploy engine). Whoever
+ * invokes the handler cannot have it send its answer anywhere else, not even
+ * to a bucket of their own on S3.
  */
 export function responseUrlProblem(url: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (typeof url !== 'string' || url === '') return 'the event has no ResponseURL';
@@ -74,9 +92,16 @@ export function responseUrlProblem(url: unknown, env: NodeJS.ProcessEnv = proces
     return "the event's ResponseURL is not a URL";
   }
   if (target.username !== '' || target.password !== '') return "the event's ResponseURL carries credentials";
-  if (target.protocol === 'https:' && target.port === '' && target.hostname.endsWith('.amazonaws.com'))
-    return undefined;
-  const configured = env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? env.AWS_ENDPOINT_URL;
+  const ignoreConfigured = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
+  const configured = ignoreConfigured ? undefined : (env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? env.AWS_ENDPOINT_URL);
   if (configured && URL.canParse(configured) && new URL(configured).origin === target.origin) return undefined;
-  return `the event's ResponseURL is not on an AWS host (${target.protocol}//${target.host})`;
+  const region = env.AWS_REGION;
+  if (target.protocol === 'https:' && target.port === '' && region) {
+    const buckets = responseBuckets(region);
+    const hosts = s3Hosts(region);
+    const virtualHosted = buckets.some((bucket) => hosts.some((host) => target.hostname === `${bucket}.${host}`));
+    const pathStyle = hosts.includes(target.hostname) && buckets.some((b) => target.pathname.startsWith(`/${b}/`));
+    if (virtualHosted || pathStyle) return undefined;
+  }
+  return `the event's ResponseURL is not CloudFormation's response bucket in ${region ?? '(AWS_REGION unset)'} (${target.protocol}//${target.host})`;
 }

@@ -34,7 +34,8 @@ export function refuseForeignEvent(event: unknown, env: NodeJS.ProcessEnv = proc
   const { StackId, ResourceType, RequestType } = event as Record<string, unknown>;
   if (StackId !== ownStackId) {
     throw new ForeignEventError(
-      `refused: the event's StackId ${shown(StackId)} is not this handler's stack ${JSON.stringify(ownStackId)}`,
+      // Its own stack's id is not told: whoever sent the event may not know it.
+      `refused: the event's StackId ${shown(StackId)} is not this handler's stack`,
     );
   }
   if (ResourceType !== RESOURCE_TYPE) {
@@ -45,4 +46,20 @@ export function refuseForeignEvent(event: unknown, env: NodeJS.ProcessEnv = proc
       `refused: the event's RequestType ${shown(RequestType)} is not Create, Update or Delete`,
     );
   }
+  // CloudFormation's own bounds. The answer echoes these ids, and CloudFormation ignores an answer over 4 KB.
+  const ids = event as Record<string, unknown>;
+  for (const [field, max, required] of ID_BOUNDS) {
+    const value = ids[field];
+    if (value === undefined && !required) continue;
+    if (typeof value !== 'string' || value === '' || value.length > max) {
+      throw new ForeignEventError(`refused: the event's ${field} must be a string of 1 to ${max} characters`);
+    }
+  }
 }
+
+/** Event fields the answer echoes: the longest CloudFormation sends, and whether every event has one. */
+const ID_BOUNDS: readonly (readonly [string, number, boolean])[] = [
+  ['RequestId', 255, true],
+  ['LogicalResourceId', 255, true],
+  ['PhysicalResourceId', 1024, false],
+];

@@ -25,15 +25,21 @@ const RESPONSE_RETRY_MS = 500;
 
 export async function handler(event: CloudFormationEvent, context?: InvocationContext): Promise<void> {
   const logGroup = logGroupOf();
-  // Before anything else: an event that does not come with a CloudFormation ResponseURL gets no call
+  // Before anything else: an event that does not come with CloudFormation's ResponseURL gets no call
   // at all, not even its answer (whoever sent it could otherwise point the answer anywhere).
   const urlProblem = responseUrlProblem((event as Partial<CloudFormationEvent> | null)?.ResponseURL);
   if (urlProblem) {
     console.error(JSON.stringify({ outcome: 'refused', reason: `refused: ${urlProblem}` }));
     return;
   }
-  const response = await answer(event, context, logGroup);
-  await respond(event.ResponseURL, response);
+  let response: CloudFormationResponse;
+  try {
+    response = await answer(event, context, logGroup);
+  } catch {
+    // Not reached by any known path; the stack must still not wait for an answer that never comes.
+    response = failedResponse(event, failureReason('the handler failed unexpectedly', logGroup));
+  }
+  await respond(event.ResponseURL, response, context);
 }
 
 /** What CloudFormation is told: the lifecycle's result, or FAILED with a reason for any error. */
@@ -78,23 +84,35 @@ async function answer(
 }
 
 /**
- * PUTs the response, retrying a transient failure. If every attempt fails the
- * invocation fails, and Lambda's retry of the asynchronous invocation runs
- * the event again (the same RequestId: FinSpace applies it once).
+ * PUTs the response before the invocation's deadline, retrying a network
+ * error or a 5xx. If none gets through the invocation fails, and Lambda's
+ * retry of the asynchronous invocation runs the event again (the same
+ * RequestId: FinSpace applies it once). A 4xx (an expired or altered URL) is
+ * final: running the event again would not make the URL valid.
  */
-async function respond(url: string, response: CloudFormationResponse): Promise<void> {
+async function respond(url: string, response: CloudFormationResponse, context?: InvocationContext): Promise<void> {
   const body = JSON.stringify(response);
+  // The answer may use the margin the time budget kept back, less a second for Lambda to finish.
+  const signal = context ? AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - 1_000)) : undefined;
   for (let attempt = 1; ; attempt++) {
+    let problem: string;
+    let cause: unknown;
     try {
-      await putResponse(url, body);
-      return;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      console.error(JSON.stringify({ outcome: 'response-not-sent', attempt, error: message }));
-      if (attempt >= RESPONSE_ATTEMPTS) {
-        throw new Error(`the response to CloudFormation was not sent: ${message}`, { cause: error });
+      const status = await putResponse(url, body, signal);
+      if (status >= 200 && status < 300) return;
+      if (status >= 400 && status < 500) {
+        console.error(JSON.stringify({ outcome: 'response-refused', status }));
+        return;
       }
-      await new Promise((resolve) => setTimeout(resolve, RESPONSE_RETRY_MS * 2 ** (attempt - 1)));
+      problem = `the response URL answered HTTP ${status}`;
+    } catch (error) {
+      problem = error instanceof Error ? error.message : String(error);
+      cause = error;
     }
+    console.error(JSON.stringify({ outcome: 'response-not-sent', attempt, error: problem }));
+    if (attempt >= RESPONSE_ATTEMPTS || signal?.aborted) {
+      throw new Error(`the response to CloudFormation was not sent: ${problem}`, { cause });
+    }
+    await new Promise((resolve) => setTimeout(resolve, RESPONSE_RETRY_MS * 2 ** (attempt - 1)));
   }
 }

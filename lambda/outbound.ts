@@ -84,11 +84,12 @@ export function lazyOutbound(): Outbound {
 }
 
 /**
- * PUTs the response to the event's ResponseURL, a pre-signed S3 URL. The
- * content type is empty because it is part of what the URL was signed for.
- * Errors never repeat the URL: it is a capability to answer for the stack.
+ * PUTs the response to the event's ResponseURL, a pre-signed S3 URL, and
+ * resolves with the HTTP status. The content type is empty because it is
+ * part of what the URL was signed for. Errors never repeat the URL: it is a
+ * capability to answer for the stack.
  */
-export function putResponse(url: string, body: string, signal?: AbortSignal): Promise<void> {
+export function putResponse(url: string, body: string, signal?: AbortSignal): Promise<number> {
   const target = new URL(url);
   const request = target.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
@@ -102,11 +103,7 @@ export function putResponse(url: string, body: string, signal?: AbortSignal): Pr
       },
       (response) => {
         response.resume();
-        response.on('end', () => {
-          const status = response.statusCode ?? 0;
-          if (status >= 200 && status < 300) resolve();
-          else reject(new Error(`the response URL answered HTTP ${status}`));
-        });
+        response.on('end', () => resolve(response.statusCode ?? 0));
         response.on('error', reject);
       },
     );

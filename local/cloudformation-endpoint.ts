@@ -33,8 +33,10 @@ export interface CloudFormationEndpoint {
 
 export interface ResponseChannel {
   readonly url: string;
-  /** What the handler PUT at the URL (the last PUT, as S3 keeps it), if anything yet. */
+  /** What the handler PUT at the URL (the last PUT, as S3 keeps it), parsed, if anything yet. */
   received(): unknown;
+  /** Its size in bytes (CloudFormation reads no answer over 4,096). */
+  receivedBytes(): number | undefined;
   /** Stops accepting PUTs at the URL. */
   close(): void;
 }
@@ -85,7 +87,7 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
   const answered: string[] = [];
   const lookup = (accessKeyId: string) =>
     accessKeyId === LOCAL_HANDLER_CREDENTIALS.accessKeyId ? LOCAL_HANDLER_CREDENTIALS : undefined;
-  const responses = new Map<string, { body?: unknown }>();
+  const responses = new Map<string, { body?: unknown; bytes?: number }>();
   const server: Server = createServer((req, res) => {
     const requestId = randomUUID();
     readBody(req)
@@ -94,6 +96,7 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
           const channel = responses.get(req.url.slice(RESPONSES_PATH.length));
           // As S3 answers a URL whose signature does not hold.
           if (!channel) throw new ServiceError('AccessDenied', 403, 'Access Denied');
+          channel.bytes = body.length;
           try {
             channel.body = JSON.parse(body.toString('utf8'));
           } catch {
@@ -130,11 +133,12 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
     answered,
     openResponse: () => {
       const token = randomUUID();
-      const channel: { body?: unknown } = {};
+      const channel: { body?: unknown; bytes?: number } = {};
       responses.set(token, channel);
       return {
         url: `${url}${RESPONSES_PATH}${token}`,
         received: () => channel.body,
+        receivedBytes: () => channel.bytes,
         close: () => responses.delete(token),
       };
     },

@@ -11,15 +11,23 @@ import type { LambdaHost } from './lambda-host';
 /** One lifecycle event through the custom resource: its response, or a throw when none came. */
 export type Invoke = (event: LifecycleEvent) => Promise<CloudFormationResponse>;
 
-function isResponse(value: unknown): value is CloudFormationResponse {
+/** The largest answer CloudFormation reads. */
+const MAX_RESPONSE_BYTES = 4096;
+
+/** Why CloudFormation would not take `value` as the answer to `event`, or undefined when it would. */
+function responseProblem(value: unknown, bytes: number, event: LifecycleEvent): string | undefined {
   const r = value as Partial<CloudFormationResponse> | null;
-  return (
-    typeof r === 'object' &&
-    r !== null &&
-    (r.Status === 'SUCCESS' || r.Status === 'FAILED') &&
-    typeof r.PhysicalResourceId === 'string' &&
-    r.PhysicalResourceId !== ''
-  );
+  if (bytes > MAX_RESPONSE_BYTES) return `the answer is ${bytes} bytes, over CloudFormation's ${MAX_RESPONSE_BYTES}`;
+  if (typeof r !== 'object' || r === null) return 'the answer is not a JSON object';
+  if (r.Status !== 'SUCCESS' && r.Status !== 'FAILED') return 'Status must be SUCCESS or FAILED';
+  if (r.Status === 'FAILED' && typeof r.Reason !== 'string') return 'a FAILED answer needs a Reason';
+  if (typeof r.PhysicalResourceId !== 'string' || r.PhysicalResourceId === '' || r.PhysicalResourceId.length > 1024) {
+    return 'PhysicalResourceId must be a string of 1 to 1024 characters';
+  }
+  for (const field of ['StackId', 'RequestId', 'LogicalResourceId'] as const) {
+    if (r[field] !== event[field]) return `${field} must be the event's`;
+  }
+  return undefined;
 }
 
 export function customResourceInvoke(
@@ -34,10 +42,13 @@ export function customResourceInvoke(
       await host
         .invoke({ ...event, ServiceToken: serviceToken, ResponseURL: channel.url })
         .catch((error: Error) => (failure = error.message));
-      const response = channel.received();
-      if (isResponse(response)) return response;
-      if (response !== undefined)
-        throw new Error('Invalid response object: the handler answered without a Status or a PhysicalResourceId');
+      const bytes = channel.receivedBytes();
+      if (bytes !== undefined) {
+        const response = channel.received();
+        const problem = responseProblem(response, bytes, event);
+        if (problem) throw new Error(`Invalid response object: ${problem}`);
+        return response as CloudFormationResponse;
+      }
       throw new Error(
         `CloudFormation did not receive a response from the custom resource (it waits until the resource's ServiceTimeout): ` +
           (failure === undefined ? 'the function returned without answering' : `the function failed: ${failure}`),

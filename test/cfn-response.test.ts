@@ -5,32 +5,59 @@ import { deleteTarget } from '../lambda/delete-target';
 import { createEvent, deleteEvent, properties, updateEvent } from './support/events';
 
 describe('ResponseURL', () => {
+  const lambda = { AWS_REGION: 'us-east-1' };
+  const bucket = 'cloudformation-custom-resource-response-useast1';
+
   test.each([
-    'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws/x?X-Amz-Signature=abc',
-    'https://cloudformation-custom-resource-response-euwest1.s3.eu-west-1.amazonaws.com/x',
-    'https://s3.amazonaws.com/bucket/key',
-  ])('an HTTPS URL of AWS is answered: %s', (url) => {
-    expect(responseUrlProblem(url, {})).toBeUndefined();
+    `https://${bucket}.s3.amazonaws.com/arn%3Aaws%3Acloudformation%3Aus-east-1%3A1%3Astack/S/1%7CUser%7Cid?X-Amz-Signature=abc`,
+    `https://${bucket}.s3.us-east-1.amazonaws.com/key`,
+    `https://${bucket}.s3-us-east-1.amazonaws.com/key`,
+    `https://s3.amazonaws.com/${bucket}/key`,
+    `https://s3.us-east-1.amazonaws.com/${bucket}/key`,
+    'https://cloudformation-custom-resource-response-us-east-1.s3.amazonaws.com/key',
+  ])("CloudFormation's response bucket in the handler's region is answered: %s", (url) => {
+    expect(responseUrlProblem(url, lambda)).toBeUndefined();
   });
 
   test.each([
-    ['http://bucket.s3.amazonaws.com/key', /not on an AWS host \(http:\/\/bucket\.s3\.amazonaws\.com\)/],
-    ['https://s3.amazonaws.com.example.net/key', /not on an AWS host/],
-    ['https://evilamazonaws.com/key', /not on an AWS host/],
-    ['https://bucket.s3.amazonaws.com:8443/key', /not on an AWS host/],
-    ['https://169.254.169.254/latest/meta-data/', /not on an AWS host/],
-    ['https://user:secret@bucket.s3.amazonaws.com/key', /carries credentials/],
-    ['not a url', /is not a URL/],
-    ['', /has no ResponseURL/],
-    [undefined, /has no ResponseURL/],
-    [42, /has no ResponseURL/],
-  ])('%s is refused', (url, problem) => {
-    expect(responseUrlProblem(url, {})).toMatch(problem);
+    [
+      'an S3 bucket of anyone else',
+      'https://attacker-bucket.s3.amazonaws.com/key',
+      /not CloudFormation's response bucket in us-east-1/,
+    ],
+    ['path style, anyone else', 'https://s3.amazonaws.com/attacker-bucket/key', /not CloudFormation's response bucket/],
+    [
+      'a look-alike bucket name',
+      'https://cloudformation-custom-resource-response-attacker.s3.amazonaws.com/k',
+      /response bucket/,
+    ],
+    [
+      'the bucket of another region',
+      'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/k',
+      /response bucket/,
+    ],
+    ['the bucket name as a path prefix only', `https://s3.amazonaws.com/${bucket}-x/key`, /response bucket/],
+    ['API Gateway, which forwards anywhere', 'https://abc.execute-api.us-east-1.amazonaws.com/p', /response bucket/],
+    ['plain HTTP', `http://${bucket}.s3.amazonaws.com/key`, /response bucket in us-east-1 \(http:\/\/cloudformation/],
+    ['another port', `https://${bucket}.s3.amazonaws.com:8443/key`, /response bucket/],
+    ['a look-alike host', `https://${bucket}.s3.amazonaws.com.example.net/key`, /response bucket/],
+    ['the metadata address', 'https://169.254.169.254/latest/meta-data/', /response bucket/],
+    ['credentials in the URL', `https://user:secret@${bucket}.s3.amazonaws.com/key`, /carries credentials/],
+    ['not a URL', 'not a url', /is not a URL/],
+    ['an empty string', '', /has no ResponseURL/],
+    ['nothing', undefined, /has no ResponseURL/],
+    ['a number', 42, /has no ResponseURL/],
+  ])('%s is refused', (_what, url, problem) => {
+    expect(responseUrlProblem(url, lambda)).toMatch(problem);
+  });
+
+  test('without a region nothing on AWS is answered', () => {
+    expect(responseUrlProblem(`https://${bucket}.s3.amazonaws.com/key`, {})).toMatch(/AWS_REGION unset/);
   });
 
   test('the CloudFormation endpoint configured as the SDK reads it (the local deploy) is answered, its origin only', () => {
     const local = 'http://127.0.0.1:4567/responses/token';
-    expect(responseUrlProblem(local, {})).toMatch(/not on an AWS host/);
+    expect(responseUrlProblem(local, lambda)).toMatch(/response bucket/);
     expect(responseUrlProblem(local, { AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:4567' })).toBeUndefined();
     expect(responseUrlProblem(local, { AWS_ENDPOINT_URL: 'http://127.0.0.1:4567/' })).toBeUndefined();
     // the service's own variable wins over the general one, as in the SDK
@@ -39,10 +66,17 @@ describe('ResponseURL', () => {
         AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:9999',
         AWS_ENDPOINT_URL: 'http://127.0.0.1:4567',
       }),
-    ).toMatch(/not on an AWS host/);
+    ).toMatch(/response bucket/);
     expect(responseUrlProblem('http://127.0.0.1:4568/x', { AWS_ENDPOINT_URL: 'http://127.0.0.1:4567' })).toMatch(
-      /not on an AWS host/,
+      /response bucket/,
     );
+    // as the SDK: AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns the variables off
+    expect(
+      responseUrlProblem(local, {
+        AWS_ENDPOINT_URL_CLOUDFORMATION: 'http://127.0.0.1:4567',
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+      }),
+    ).toMatch(/response bucket/);
   });
 });
 

@@ -30,7 +30,13 @@ function fakeFunction(behaviour: { answer?: unknown; returned?: unknown; thrown?
 }
 
 const event = createEvent();
-const success = { Status: 'SUCCESS', PhysicalResourceId: 'env/u', StackId: event.StackId, RequestId: event.RequestId };
+const success = {
+  Status: 'SUCCESS',
+  PhysicalResourceId: 'env/u',
+  StackId: event.StackId,
+  RequestId: event.RequestId,
+  LogicalResourceId: event.LogicalResourceId,
+};
 
 test('the answer PUT at the ResponseURL is the outcome, whatever the function returned', async () => {
   const fn = fakeFunction({ answer: success, returned: { Status: 'FAILED' } });
@@ -52,7 +58,13 @@ test('a function that fails after answering still counts its answer (as CloudFor
 test.each([
   [{ thrown: 'Task timed out after 300 seconds' }, /did not receive a response .*the function failed: Task timed out/],
   [{ returned: { PhysicalResourceId: 'env/u' } }, /did not receive a response .*returned without answering/],
-  [{ answer: { Status: 'SUCCESS' } }, /Invalid response object/],
+  [{ answer: { ...success, PhysicalResourceId: undefined } }, /Invalid response object: PhysicalResourceId must be/],
+  [{ answer: { ...success, Status: 'FAILED' } }, /Invalid response object: a FAILED answer needs a Reason/],
+  [{ answer: { ...success, RequestId: 'another' } }, /Invalid response object: RequestId must be the event's/],
+  [
+    { answer: { ...success, Data: { big: 'x'.repeat(4096) } } },
+    /Invalid response object: the answer is \d+ bytes, over/,
+  ],
 ])('no valid answer fails the event, saying why: %o', async (behaviour, reason) => {
   await expect(customResourceInvoke(fakeFunction(behaviour), cloudformation, 'arn:token')(event)).rejects.toThrow(
     reason,

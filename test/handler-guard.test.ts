@@ -79,6 +79,12 @@ describe('the handler acts only for its own stack', () => {
       /ResourceType "__proto__" is not Custom::FinspaceUser/,
     ],
     [
+      'a 5,000-character PhysicalResourceId',
+      { RequestType: 'Update', PhysicalResourceId: 'p'.repeat(5000) },
+      /PhysicalResourceId must be a string of 1 to 1024 characters/,
+    ],
+    ['no LogicalResourceId', { LogicalResourceId: undefined }, /LogicalResourceId must be a string of 1 to 255/],
+    [
       'an unknown request type',
       { RequestType: '__proto__' },
       /RequestType "__proto__" is not Create, Update or Delete/,
@@ -86,6 +92,8 @@ describe('the handler acts only for its own stack', () => {
   ])('%s: refused before any STS or FinSpace call, and answered FAILED', async (_what, overrides, reason) => {
     const outcome = await runHandler({ ...createEvent(), ...overrides }, lambdaEnv());
     expect(outcome.response?.Status).toBe('FAILED');
+    // an answer CloudFormation reads: at most 4 KB
+    expect(Buffer.byteLength(JSON.stringify(outcome.response))).toBeLessThanOrEqual(4096);
     expect(outcome.response?.Reason).toMatch(reason);
     expect(emulator.calls).toEqual([]);
     expect(emulator.state.environments.demoenvironment0000000001['u-quant-analyst'].lastName).toBe('Byron');
@@ -102,10 +110,13 @@ describe('the answer goes to CloudFormation only', () => {
   let elsewhere: Server;
   let received: string[];
   let elsewhereUrl: string;
+  let elsewhereStatus: number;
   beforeEach(async () => {
     received = [];
+    elsewhereStatus = 200;
     elsewhere = createServer((req, res) => {
       received.push(`${req.method} ${req.url}`);
+      res.writeHead(elsewhereStatus);
       res.end();
     });
     await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
@@ -117,10 +128,10 @@ describe('the answer goes to CloudFormation only', () => {
     [
       'a server that is not the CloudFormation endpoint',
       () => elsewhereUrl,
-      /not on an AWS host \(http:\/\/127\.0\.0\.1:/,
+      /not CloudFormation's response bucket in us-east-1 \(http:\/\/127\.0\.0\.1:/,
     ],
-    ['plain HTTP to an AWS host', () => 'http://bucket.s3.amazonaws.com/r', /not on an AWS host/],
-    ['a look-alike host', () => 'https://s3.amazonaws.com.example.net/r', /not on an AWS host/],
+    ['a bucket of anyone else', () => 'https://attacker.s3.amazonaws.com/r', /not CloudFormation's response bucket/],
+    ['a look-alike host', () => 'https://s3.amazonaws.com.example.net/r', /not CloudFormation's response bucket/],
     ['credentials in the URL', () => 'https://user:pw@bucket.s3.amazonaws.com/r', /carries credentials/],
     ['no ResponseURL', () => undefined, /has no ResponseURL/],
   ])('%s: no call at all, not even the answer', async (_what, url, reason) => {
@@ -138,10 +149,20 @@ describe('the answer goes to CloudFormation only', () => {
     expect(outcome.logs).not.toContain('/responses/');
   });
 
-  test('an answer that cannot be delivered fails the invocation, so that Lambda runs the event again', async () => {
-    const unreachable = `${cloudformation.url}/responses/never-opened`;
-    const outcome = await runHandler({ ...createEvent(), ResponseURL: unreachable }, lambdaEnv());
-    expect(outcome.error).toMatch(/^the response to CloudFormation was not sent: the response URL answered HTTP 403$/);
+  test('an answer refused with a 4xx (an expired URL) is final: logged, and the invocation ends', async () => {
+    const unknown = `${cloudformation.url}/responses/never-opened`;
+    const outcome = await runHandler({ ...createEvent(), ResponseURL: unknown }, lambdaEnv());
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.logs).toContain('"outcome":"response-refused","status":403');
+    expect(outcome.logs).not.toContain('response-not-sent');
+  });
+
+  test('an answer that meets 5xx each time fails the invocation, so that Lambda runs the event again', async () => {
+    elsewhereStatus = 503;
+    const env = { ...lambdaEnv(), AWS_ENDPOINT_URL_CLOUDFORMATION: new URL(elsewhereUrl).origin };
+    const outcome = await runHandler({ ...createEvent(), ResponseURL: elsewhereUrl }, env);
+    expect(outcome.error).toBe('the response to CloudFormation was not sent: the response URL answered HTTP 503');
+    expect(received).toHaveLength(4);
     expect(outcome.logs.match(/"outcome":"response-not-sent"/g)).toHaveLength(4);
   });
 });
