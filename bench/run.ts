@@ -28,6 +28,7 @@ const SIZES = [1, 10, 100, 300];
 const VARIANTS: Variant[] = ['FinspaceUser', 'AwsCustomResource'];
 /** Fresh processes per variant and size; each takes about 4 s on a quiet machine, most of it the CDK's template validator. */
 const COLD_RUNS = 5;
+const COLD_RUNS_WITHOUT_VALIDATION = 15;
 const WARM_BLOCKS = 3;
 const WARM_BLOCK_RUNS = 5;
 /** Untimed synths before the warm runs: the first compiles the validator's WASM, the next stay slow while V8 optimises it. */
@@ -268,13 +269,16 @@ async function main(): Promise<void> {
   const invoke = customResourceInvoke(host, cloudformation, 'arn:aws:lambda:us-east-1:123456789012:function:bench');
   const count = async (event: LifecycleEvent) => {
     const before = emulator.calls.length;
+    const describedBefore = cloudformation.answered.length;
     const answer = await invoke(event);
     if (answer.Status !== 'SUCCESS') throw new Error(`${event.RequestType} failed: ${answer.Reason}`);
     const calls = emulator.calls.slice(before);
+    // the stack's status, asked of CloudFormation (its own endpoint here), is a call too
+    const described = cloudformation.answered.slice(describedBefore).map(() => 'DescribeStacks');
     return {
-      total: calls.length,
+      total: calls.length + described.length,
       writes: calls.filter((c) => WRITE_OPERATIONS.has(c.operation)).length,
-      operations: calls.map((c) => c.operation),
+      operations: [...described, ...calls.map((c) => c.operation)],
     };
   };
   const props = createEvent(0, 'x').ResourceProperties;
@@ -311,7 +315,7 @@ async function main(): Promise<void> {
   };
   await host.close();
   results.callsPerEvent = callCounts;
-  say('FinSpace and STS calls per lifecycle event (total / writes)');
+  say('Calls per lifecycle event: FinSpace, STS, DynamoDB and CloudFormation (total / FinSpace writes)');
   for (const [name, c] of Object.entries(callCounts))
     say(`${name.padEnd(20)}${c.total} / ${c.writes}   ${c.operations.join(', ')}`);
   say();
@@ -379,10 +383,19 @@ const ms = (value: number, width = 6) => value.toFixed(0).padStart(width);
 async function synthSection(say: Say): Promise<Record<string, unknown>> {
   const work = mkdtempSync(join(tmpdir(), 'finspace-bench-synth-'));
   try {
-    const cold = await coldSynth(work, say);
+    const cold = await coldSynth(work, say, true);
+    say();
+    const coldWithoutValidation = await coldSynth(work, say, false);
     say();
     const warm = warmSynth(work, say);
-    return { measuredAt: new Date().toISOString(), node: process.version, cpus: cpus().length, cold, warm };
+    return {
+      measuredAt: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cold,
+      coldWithoutValidation,
+      warm,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -401,9 +414,13 @@ interface ColdRun {
 }
 
 /** One synth in a fresh Node process on the compiled library (bench/synth-child.cjs). */
-async function coldRun(variant: Variant, users: number, work: string): Promise<ColdRun> {
+async function coldRun(variant: Variant, users: number, work: string, validation: boolean): Promise<ColdRun> {
   const outdir = mkdtempSync(join(work, 'cold-'));
-  const { wallMs, stdout } = await runProcess([join(__dirname, 'synth-child.cjs'), variant, String(users), outdir]);
+  const { wallMs, stdout } = await runProcess(
+    [join(__dirname, 'synth-child.cjs'), variant, String(users), outdir],
+    // aws-cdk-lib's own switch for its template validator
+    validation ? {} : { CDK_VALIDATION: 'false' },
+  );
   rmSync(outdir, { recursive: true, force: true });
   const { loadMs, synthMs } = JSON.parse(stdout) as { loadMs: number; synthMs: number };
   return { loadMs, synthMs, processMs: wallMs };
@@ -427,15 +444,21 @@ function assertBuilt(): void {
  * Cold, the `cdk synth` condition: each run is one fresh Node process that loads the modules,
  * constructs the app and synthesizes once, on the compiled library users get. Rounds cover every
  * size with ours and the peer alternating (the order flips each round), so the drift of this
- * noisy machine over the minutes hits both alike.
+ * noisy machine over the minutes hits both alike. aws-cdk-lib's template validator takes most of
+ * such a run (3 to 8 s to set its engine up, the same for any app), and its time swings with the
+ * machine's load; the second pass turns it off (`CDK_VALIDATION=false`, as a user may) to show
+ * what the constructs themselves cost, measured many more times since each run is short.
  */
-async function coldSynth(work: string, say: Say): Promise<Record<string, unknown>> {
+async function coldSynth(work: string, say: Say, validation: boolean): Promise<Record<string, unknown>> {
   assertBuilt();
-  for (const v of VARIANTS) await coldRun(v, 1, work); // untimed: fills the file cache
+  const rounds = validation ? COLD_RUNS : COLD_RUNS_WITHOUT_VALIDATION;
+  for (const v of VARIANTS) await coldRun(v, 1, work, validation); // untimed: fills the file cache
   const runs = perVariant(() => SIZES.map((): ColdRun[] => []));
-  for (let round = 0; round < COLD_RUNS; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const [i, n] of SIZES.entries()) {
-      for (const v of round % 2 ? [...VARIANTS].reverse() : VARIANTS) runs[v][i].push(await coldRun(v, n, work));
+      for (const v of round % 2 ? [...VARIANTS].reverse() : VARIANTS) {
+        runs[v][i].push(await coldRun(v, n, work, validation));
+      }
     }
   }
   const medians = perVariant(
@@ -480,7 +503,7 @@ async function coldSynth(work: string, say: Say): Promise<Record<string, unknown
     };
   });
   say(
-    `Synth time, cold: one synth per fresh Node process, as \`cdk synth\` runs it (compiled library; median of ${COLD_RUNS} runs, ours and the peer alternating; ms, ours / peer = ratio; paired = median of the per-round ratios)`,
+    `Synth time, cold${validation ? '' : ', CDK_VALIDATION=false'}: one synth per fresh Node process, as \`cdk synth\` runs it (compiled library; median of ${rounds} runs, ours and the peer alternating; ms, ours / peer = ratio; paired = median of the per-round ratios)`,
   );
   say(
     `${'users'.padEnd(8)}${'module load'.padEnd(22)}${'construction + synth'.padEnd(37)}${'load + construction + synth'.padEnd(37)}whole process`,
@@ -492,7 +515,7 @@ async function coldSynth(work: string, say: Say): Promise<Record<string, unknown
       `${String(n).padEnd(8)}${cell(ours.loadMs, peer.loadMs, r.load).padEnd(22)}${`${cell(ours.synthMs, peer.synthMs, r.synth)} paired ${r.synthPaired.toFixed(2)}`.padEnd(37)}${`${cell(ours.loadAndSynthMs, peer.loadAndSynthMs, r.loadAndSynth)} paired ${r.loadAndSynthPaired.toFixed(2)}`.padEnd(37)}${cell(ours.processMs, peer.processMs, r.process)}`,
     );
   }
-  return { runs: COLD_RUNS, library: 'dist/lib', ...medians, oursOverPeer };
+  return { runs: rounds, validation, library: 'dist/lib', ...medians, oursOverPeer };
 }
 
 /**

@@ -92,8 +92,12 @@ async function answer(
  */
 async function respond(url: string, response: CloudFormationResponse, context?: InvocationContext): Promise<void> {
   const body = JSON.stringify(response);
-  // The answer may use the margin the time budget kept back, less a second for Lambda to finish.
-  const signal = context ? AbortSignal.timeout(Math.max(1, context.getRemainingTimeInMillis() - 1_000)) : undefined;
+  // The answer may use the margin the time budget kept back, less a fifth (at most a second) for Lambda to finish.
+  const remaining = context?.getRemainingTimeInMillis();
+  const signal =
+    remaining === undefined
+      ? undefined
+      : AbortSignal.timeout(Math.max(1, remaining - Math.min(1_000, Math.floor(remaining / 5))));
   for (let attempt = 1; ; attempt++) {
     let problem: string;
     let cause: unknown;

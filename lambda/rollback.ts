@@ -7,6 +7,7 @@ import type { GetUserOutput, UpdateUserInput } from '../finspace/client';
 import { FINSPACE_FIELDS, type UserDeclaration } from '../finspace/constraints';
 import { SNAPSHOT_TTL_SECONDS } from './consts';
 import type { Outbound } from './outbound';
+import { serviceCall, type StackStatusOf, stackStatusOnce } from './stack-status';
 import { isExpired, snapshotKey, type UserBefore, userBefore } from './snapshot-store';
 import type { LifecycleEvent } from './user-lifecycle';
 
@@ -26,33 +27,18 @@ export type FinspaceRunner = <T>(
 export interface RollbackDeps {
   readonly outbound: Outbound;
   readonly signal?: AbortSignal;
+  /** The event's stack status, read once. @default - asked of CloudFormation here */
+  readonly stackStatus?: StackStatusOf;
   /** @default Date.now */
   readonly now?: () => number;
 }
 
 type EventIds = Pick<LifecycleEvent, 'StackId' | 'LogicalResourceId' | 'RequestId'>;
 
-/** `DescribeStacks arn:...: AccessDenied: ...`: the store and the stack status hold no names to mask. */
-function serviceFailure(operation: string, subject: string, error: unknown): Error {
-  const name = error instanceof Error ? error.name : 'Error';
-  const message = error instanceof Error ? error.message : String(error);
-  return new Error(`${operation} ${subject}: ${name}: ${message}`);
-}
-
-async function call<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw serviceFailure(operation, subject, error);
-  }
-}
-
 /** True while CloudFormation rolls the handler's own stack back. */
 export async function inRollback(event: EventIds, deps: RollbackDeps): Promise<boolean> {
-  const status = await call('DescribeStacks', event.StackId, () =>
-    deps.outbound.stackStatus(event.StackId, deps.signal),
-  );
-  return ROLLBACK_STATUSES.has(status);
+  const stackStatus = deps.stackStatus ?? stackStatusOnce(event, deps.outbound, deps.signal);
+  return ROLLBACK_STATUSES.has(await stackStatus());
 }
 
 /**
@@ -79,13 +65,15 @@ export async function rememberUser(
     expiresAt: nowSeconds + SNAPSHOT_TTL_SECONDS,
     user: userBefore(live),
   };
-  await call('PutItem', `snapshot of ${applied.userId}`, () => deps.outbound.putSnapshot(snapshot, deps.signal));
+  await serviceCall('PutItem', `snapshot of ${applied.userId}`, () => deps.outbound.putSnapshot(snapshot, deps.signal));
 }
 
 /** Deletes the snapshot kept for `applied`: the deploy that applied it is over. */
 export async function forgetUser(event: EventIds, applied: UserDeclaration, deps: RollbackDeps): Promise<void> {
   const key = snapshotKey(event.StackId, event.LogicalResourceId, applied);
-  await call('DeleteItem', `snapshot of ${applied.userId}`, () => deps.outbound.deleteSnapshot(key, deps.signal));
+  await serviceCall('DeleteItem', `snapshot of ${applied.userId}`, () =>
+    deps.outbound.deleteSnapshot(key, deps.signal),
+  );
 }
 
 /**
@@ -121,7 +109,7 @@ export async function restoreUser(
   clientToken: string,
 ): Promise<RestoreOutcome> {
   const key = snapshotKey(event.StackId, event.LogicalResourceId, applied);
-  const snapshot = await call('GetItem', `snapshot of ${applied.userId}`, () =>
+  const snapshot = await serviceCall('GetItem', `snapshot of ${applied.userId}`, () =>
     deps.outbound.getSnapshot(key, deps.signal),
   );
   if (!snapshot || isExpired(snapshot, (deps.now ?? Date.now)()) || snapshot.user.userId !== applied.userId) {

@@ -15,6 +15,7 @@ import type { Outbound } from './outbound';
 import { physicalIdOf } from './physical-id';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
 import { type FinspaceRunner, forgetUser, inRollback, rememberUser, restoreUser } from './rollback';
+import { notDeployingReason, type StackStatusOf, stackStatusOnce } from './stack-status';
 
 export { physicalIdOf } from './physical-id';
 
@@ -60,6 +61,8 @@ export interface LifecycleDeps {
   readonly report?: (outcome: Outcome) => void;
   /** Snapshots expire relative to it. @default Date.now */
   readonly now?: () => number;
+  /** The event's stack status, read once. @default - asked of CloudFormation on first need */
+  readonly stackStatus?: StackStatusOf;
 }
 
 /** A failure whose message is safe for the CloudFormation reason and the log. */
@@ -77,7 +80,9 @@ export function clientTokenFor(event: LifecycleEvent, operation: string): string
     .digest('hex');
 }
 
-export async function onEvent(event: LifecycleEvent, deps: LifecycleDeps): Promise<LifecycleResponse> {
+export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Promise<LifecycleResponse> {
+  // One DescribeStacks per event at most, shared by the rollback check and the deploy guard.
+  const deps = { ...given, stackStatus: given.stackStatus ?? stackStatusOnce(event, given.outbound, given.signal) };
   const report = deps.report ?? (() => undefined);
   if (event.RequestType === 'Delete') {
     const physicalId = event.PhysicalResourceId ?? event.RequestId;
@@ -233,6 +238,12 @@ async function withFinspace<T>(
   deps: LifecycleDeps,
   call: (credentials: AwsCredentialIdentity) => Promise<T>,
 ): Promise<T> {
+  // Before the first FinSpace call of an event (and the credentials it needs): only while CloudFormation
+  // deploys the stack. Whoever else invokes the handler, with an event of their making, gets no call.
+  if (deps.stackStatus) {
+    const refusal = notDeployingReason(await deps.stackStatus());
+    if (refusal) throw new LifecycleError(refusal);
+  }
   const { environmentId } = declaration;
   const admin = { roleArn: declaration.adminRoleArn, externalId: declaration.externalId };
   const { credentials, reused } = await deps.credentials.get(admin, environmentId, deps.signal);

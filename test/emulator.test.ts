@@ -269,8 +269,13 @@ describe('faults', () => {
 });
 
 describe('a deliberately broken handler is refused as the real service would refuse it', () => {
+  // The stack's status is CloudFormation's business, not this endpoint's: a deploy in progress.
   const run = (outbound: Outbound) =>
-    onEvent(createEvent(), { outbound, credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)) });
+    onEvent(createEvent(), {
+      outbound,
+      credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)),
+      stackStatus: async () => 'CREATE_IN_PROGRESS',
+    });
   const realOutbound = () =>
     awsOutbound(
       {

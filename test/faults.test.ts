@@ -204,6 +204,12 @@ test('a redelivered event applies once', async () => {
   const [stack] = readStacks(cdkOut);
   await provisionTables(emulator.url, stack.tables);
   const cloudformation = await startCloudFormationEndpoint();
+  cloudformation.stacks.set(STACK_ID, {
+    stackId: STACK_ID,
+    stackName: 'FinspaceUsers',
+    status: 'CREATE_IN_PROGRESS',
+    creationTime: new Date(),
+  });
   const host = new LambdaHost({
     assetDir: stack.handler!.assetDir,
     timeoutSeconds: 30,

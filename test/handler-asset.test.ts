@@ -37,6 +37,13 @@ beforeEach(async () => {
   await provisionSnapshotTable(emulator.url);
   emulator.calls.length = 0;
   cloudformation = await startCloudFormationEndpoint();
+  // CloudFormation is creating the stack: its events are served
+  cloudformation.stacks.set(STACK_ID, {
+    stackId: STACK_ID,
+    stackName: 'FinspaceUsers',
+    status: 'CREATE_IN_PROGRESS',
+    creationTime: new Date(),
+  });
 });
 afterEach(async () => {
   await emulator.close();

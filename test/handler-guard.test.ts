@@ -26,6 +26,13 @@ beforeEach(async () => {
   await provisionSnapshotTable(emulator.url);
   emulator.calls.length = 0;
   cloudformation = await startCloudFormationEndpoint();
+  // CloudFormation is creating the stack: its events are served
+  cloudformation.stacks.set(STACK_ID, {
+    stackId: STACK_ID,
+    stackName: 'FinspaceUsers',
+    status: 'CREATE_IN_PROGRESS',
+    creationTime: new Date(),
+  });
 });
 afterEach(async () => {
   await emulator.close();
@@ -99,6 +106,16 @@ describe('the handler acts only for its own stack', () => {
     expect(emulator.state.environments.demoenvironment0000000001['u-quant-analyst'].lastName).toBe('Byron');
   });
 
+  test('its own stack, a well-formed event, but no deploy in progress: refused before any STS or FinSpace call', async () => {
+    // what an invoker who knows the stack's id could send between deploys
+    (cloudformation.stacks.get(STACK_ID) as { status: string }).status = 'UPDATE_COMPLETE';
+    const outcome = await runHandler(createEvent(properties({ Type: 'SUPER_USER' })), lambdaEnv());
+    expect(outcome.response?.Status).toBe('FAILED');
+    expect(outcome.response?.Reason).toMatch(/^refused: the stack is UPDATE_COMPLETE, not being deployed/);
+    expect(emulator.calls).toEqual([]);
+    expect(cloudformation.answered).toEqual(['UPDATE_COMPLETE']);
+  });
+
   test('a handler whose environment names no stack refuses everything', async () => {
     const outcome = await runHandler(createEvent(), { ...lambdaEnv(), [STACK_ID_ENV]: undefined });
     expect(outcome.response?.Reason).toMatch(/does not name its stack \(FINSPACE_USER_STACK_ID\)/);
@@ -162,7 +179,7 @@ describe('the answer goes to CloudFormation only', () => {
     const env = { ...lambdaEnv(), AWS_ENDPOINT_URL_CLOUDFORMATION: new URL(elsewhereUrl).origin };
     const outcome = await runHandler({ ...createEvent(), ResponseURL: elsewhereUrl }, env);
     expect(outcome.error).toBe('the response to CloudFormation was not sent: the response URL answered HTTP 503');
-    expect(received).toHaveLength(4);
+    expect(received.filter((r) => r.startsWith('PUT'))).toHaveLength(4);
     expect(outcome.logs.match(/"outcome":"response-not-sent"/g)).toHaveLength(4);
   });
 });

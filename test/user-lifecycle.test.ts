@@ -27,19 +27,21 @@ describe('Create', () => {
     const response = await run(createEvent());
 
     expect(outbound.calls.map((c) => c.operation)).toEqual([
+      'stackStatus', // CloudFormation is deploying the stack: the event is its
       'assumeRole',
       'getProgrammaticAccessCredentials',
       'getUser', // the lockout check (lambda/lockout.ts) and the rollback snapshot (lambda/rollback.ts)
       'putSnapshot',
       'updateUser',
     ]);
-    expect(outbound.calls[0].input).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin' });
-    expect(outbound.calls[1]).toMatchObject({
+    const [, assume, exchange, getUser, , update] = outbound.calls;
+    expect(assume.input).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin' });
+    expect(exchange).toMatchObject({
       signedWith: 'ASIAADMINROLE',
       input: { environmentId: ENVIRONMENT, durationInMinutes: 60 },
     });
-    expect(outbound.calls[2].signedWith).toBe('FSIA1');
-    expect(outbound.calls[4].signedWith).toBe('FSIA1');
+    expect(getUser.signedWith).toBe('FSIA1');
+    expect(update.signedWith).toBe('FSIA1');
     expect(response).toEqual({
       PhysicalResourceId: PHYSICAL_ID,
       Data: { UserId: 'u-quant-analyst', EnvironmentId: ENVIRONMENT },
@@ -289,5 +291,48 @@ describe('Delete', () => {
     await run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy', FirstName: '', Nickname: 'Ada' })));
     expect(outbound.writes().map((w) => w.operation)).toEqual(['disableUser']);
     expect(outcomes).toEqual(['disabled']);
+  });
+});
+
+describe('only while CloudFormation deploys the stack', () => {
+  // An event of the right stack, well formed, but sent by someone else: CloudFormation sends
+  // events only while a stack operation is in progress.
+  test.each([
+    'CREATE_COMPLETE',
+    'UPDATE_COMPLETE',
+    'UPDATE_ROLLBACK_COMPLETE',
+    'UPDATE_ROLLBACK_FAILED',
+    'REVIEW_IN_PROGRESS',
+  ])('a stack that is %s: no credentials, no FinSpace call', async (status) => {
+    const { outbound, run } = setup();
+    outbound.stackStatusNow = status;
+    const grant = createEvent(properties({ Type: 'SUPER_USER', ApiAccess: 'ENABLED' }));
+    await expect(run(grant)).rejects.toThrow(`refused: the stack is ${status}, not being deployed`);
+    const destroy = deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' }));
+    await expect(run(destroy)).rejects.toThrow(`refused: the stack is ${status}`);
+    expect(outbound.calls.map((c) => c.operation).filter((o) => o !== 'stackStatus' && o !== 'deleteSnapshot')).toEqual(
+      [],
+    );
+  });
+
+  test.each([
+    'CREATE_IN_PROGRESS',
+    'UPDATE_IN_PROGRESS',
+    'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+    'DELETE_IN_PROGRESS',
+    'ROLLBACK_IN_PROGRESS',
+    'UPDATE_ROLLBACK_IN_PROGRESS',
+    'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  ])('a stack that is %s is served', async (status) => {
+    const { outbound, run } = setup();
+    outbound.stackStatusNow = status;
+    await expect(run(createEvent())).resolves.toMatchObject({ PhysicalResourceId: PHYSICAL_ID });
+  });
+
+  test('one DescribeStacks per event, shared by the rollback check and the guard', async () => {
+    const { outbound, run } = setup();
+    await run(updateEvent(PHYSICAL_ID, properties({ LastName: 'Byron' }), properties()));
+    expect(outbound.calls.filter((c) => c.operation === 'stackStatus')).toHaveLength(1);
+    expect(outbound.writes().map((w) => w.operation)).toContain('updateUser');
   });
 });

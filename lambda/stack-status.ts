@@ -1,0 +1,58 @@
+// The handler's own stack status, read once per event (CloudFormation
+// DescribeStacks): it tells a rollback from a forward change (rollback.ts),
+// and whether CloudFormation is deploying the stack at all. CloudFormation
+// sends custom resource events only while a stack operation is in progress;
+// an event at any other time did not come from it, however well formed, and
+// gets no FinSpace call.
+import type { Outbound } from './outbound';
+import type { LifecycleEvent } from './user-lifecycle';
+
+/** The statuses in which CloudFormation sends a custom resource its events. */
+export const DEPLOYING_STATUSES: ReadonlySet<string> = new Set([
+  'CREATE_IN_PROGRESS',
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'DELETE_IN_PROGRESS',
+  'ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+]);
+
+/** The event's stack status, asked of CloudFormation on first use and kept for the rest of the event. */
+export type StackStatusOf = () => Promise<string>;
+
+export function stackStatusOnce(
+  event: Pick<LifecycleEvent, 'StackId'>,
+  outbound: Pick<Outbound, 'stackStatus'>,
+  signal?: AbortSignal,
+): StackStatusOf {
+  let status: Promise<string> | undefined;
+  return () => {
+    status ??= serviceCall('DescribeStacks', event.StackId, () => outbound.stackStatus(event.StackId, signal));
+    return status;
+  };
+}
+
+/**
+ * Runs a call to the handler's own stack services, its failure named by the
+ * operation and subject (`DescribeStacks arn:...: AccessDenied: ...`): the
+ * stack status and the snapshot store hold no names to mask.
+ */
+export async function serviceCall<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${operation} ${subject}: ${name}: ${message}`, { cause: error });
+  }
+}
+
+/** Why the handler will not call FinSpace for this event, or undefined while CloudFormation deploys the stack. */
+export function notDeployingReason(status: string): string | undefined {
+  if (DEPLOYING_STATUSES.has(status)) return undefined;
+  return (
+    `refused: the stack is ${status}, not being deployed; CloudFormation sends events only while it deploys ` +
+    'the stack, so this one did not come from it'
+  );
+}
