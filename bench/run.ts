@@ -30,7 +30,9 @@ const VARIANTS: Variant[] = ['FinspaceUser', 'AwsCustomResource'];
 const COLD_RUNS = 5;
 const COLD_RUNS_WITHOUT_VALIDATION = 15;
 const WARM_BLOCKS = 3;
+/** Timed synths per block: at least this many, and for at least WARM_BLOCK_MS (a 1-user synth takes about 15 ms). */
 const WARM_BLOCK_RUNS = 5;
+const WARM_BLOCK_MS = 1_000;
 /** Untimed synths before the warm runs: the first compiles the validator's WASM, the next stay slow while V8 optimises it. */
 const WARM_UP_MS = 20_000;
 const LIMITS = { resources: 500, templateBytes: 1_000_000, rolePolicyChars: 10_240 };
@@ -538,15 +540,17 @@ function warmSynth(work: string, say: Say): Record<string, unknown> {
   };
   const warmUpStarted = Date.now();
   while (Date.now() - warmUpStarted < WARM_UP_MS) for (const n of SIZES) for (const v of VARIANTS) synthIn(v, n);
-  const medians = perVariant(() => [] as { users: number; medianMs: number }[]);
+  const medians = perVariant(() => [] as { users: number; medianMs: number; runs: number }[]);
   for (const n of SIZES) {
     const runs = perVariant((): number[] => []);
     for (let block = 0; block < WARM_BLOCKS * VARIANTS.length; block++) {
       const v = VARIANTS[block % VARIANTS.length];
       synthIn(v, n);
-      for (let run = 0; run < WARM_BLOCK_RUNS; run++) runs[v].push(synthIn(v, n));
+      const started = Date.now();
+      for (let run = 0; run < WARM_BLOCK_RUNS || Date.now() - started < WARM_BLOCK_MS; run++)
+        runs[v].push(synthIn(v, n));
     }
-    for (const v of VARIANTS) medians[v].push({ users: n, medianMs: median(runs[v]) });
+    for (const v of VARIANTS) medians[v].push({ users: n, medianMs: median(runs[v]), runs: runs[v].length });
   }
   const slope = (v: Variant) => {
     const s = medians[v];
@@ -557,18 +561,25 @@ function warmSynth(work: string, say: Say): Record<string, unknown> {
     synth: ratio(medians.FinspaceUser[i].medianMs, medians.AwsCustomResource[i].medianMs),
   }));
   say(
-    `Synth time, warm: synths of one stack shape in one process, as unit tests run them (sources; median of ${WARM_BLOCKS * WARM_BLOCK_RUNS} runs in ${WARM_BLOCKS} blocks of ${WARM_BLOCK_RUNS}, alternating with the peer's; ms)`,
+    `Synth time, warm: synths of one stack shape in one process, as unit tests run them (sources; median of ${WARM_BLOCKS} blocks of at least ${WARM_BLOCK_RUNS} runs and ${WARM_BLOCK_MS} ms each, alternating with the peer's; ms)`,
   );
   for (const [i, n] of SIZES.entries()) {
     say(
-      `${String(n).padEnd(8)}ours ${ms(medians.FinspaceUser[i].medianMs)}   peer ${ms(medians.AwsCustomResource[i].medianMs)}   ours/peer ${oursOverPeer[i].synth.toFixed(2)}`,
+      `${String(n).padEnd(8)}ours ${ms(medians.FinspaceUser[i].medianMs)}   peer ${ms(medians.AwsCustomResource[i].medianMs)}   ours/peer ${oursOverPeer[i].synth.toFixed(2)}   (runs: ${medians.FinspaceUser[i].runs} / ${medians.AwsCustomResource[i].runs})`,
     );
   }
   const msPerUser = { FinspaceUser: slope('FinspaceUser'), AwsCustomResource: slope('AwsCustomResource') };
   say(
     `per extra user: ours ${msPerUser.FinspaceUser.toFixed(2)} ms, peer ${msPerUser.AwsCustomResource.toFixed(2)} ms, ratio ${(msPerUser.FinspaceUser / msPerUser.AwsCustomResource).toFixed(2)}`,
   );
-  return { blocks: WARM_BLOCKS, runsPerBlock: WARM_BLOCK_RUNS, ...medians, oursOverPeer, msPerUser };
+  return {
+    blocks: WARM_BLOCKS,
+    minRunsPerBlock: WARM_BLOCK_RUNS,
+    minBlockMs: WARM_BLOCK_MS,
+    ...medians,
+    oursOverPeer,
+    msPerUser,
+  };
 }
 
 /** The AwsCustomResource provider's asset: the function whose Handler is index.handler and isn't ours. */
