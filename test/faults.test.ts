@@ -12,8 +12,8 @@ import type { FaultOptions } from '../local/faults';
 import { readStacks } from '../cli/cloud-assembly';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { STACK_ID_ENV } from '../lambda/consts';
-import { startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
 import { customResourceInvoke } from '../local/custom-resource-invoke';
+import { cloudFormationCreatingStack } from './support/bundled-handler';
 import { LambdaHost } from '../local/lambda-host';
 import { safetyMarginMs } from '../lambda/time-budget';
 import { localDeploy, type LocalDeployOptions, type LocalDeployResult } from '../local/local-deploy';
@@ -203,13 +203,7 @@ test('a redelivered event applies once', async () => {
   const cdkOut = synthUsers(workDir, { Analyst: DECLARED.Analyst });
   const [stack] = readStacks(cdkOut);
   await provisionTables(emulator.url, stack.tables);
-  const cloudformation = await startCloudFormationEndpoint();
-  cloudformation.stacks.set(STACK_ID, {
-    stackId: STACK_ID,
-    stackName: 'FinspaceUsers',
-    status: 'CREATE_IN_PROGRESS',
-    creationTime: new Date(),
-  });
+  const cloudformation = await cloudFormationCreatingStack();
   const host = new LambdaHost({
     assetDir: stack.handler!.assetDir,
     timeoutSeconds: 30,

@@ -10,8 +10,8 @@ import { FinspaceUsersStack } from '../bin/example-stack';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { readStacks } from '../cli/cloud-assembly';
-import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
-import { runBundledHandler } from './support/bundled-handler';
+import type { CloudFormationEndpoint } from '../local/cloudformation-endpoint';
+import { cloudFormationCreatingStack, runBundledHandler } from './support/bundled-handler';
 import { demoState } from './support/demo-state';
 import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
 import { STACK_ID_ENV } from '../lambda/consts';
@@ -36,14 +36,7 @@ beforeEach(async () => {
   emulator = await startEmulator({ seed: demoState });
   await provisionSnapshotTable(emulator.url);
   emulator.calls.length = 0;
-  cloudformation = await startCloudFormationEndpoint();
-  // CloudFormation is creating the stack: its events are served
-  cloudformation.stacks.set(STACK_ID, {
-    stackId: STACK_ID,
-    stackName: 'FinspaceUsers',
-    status: 'CREATE_IN_PROGRESS',
-    creationTime: new Date(),
-  });
+  cloudformation = await cloudFormationCreatingStack();
 });
 afterEach(async () => {
   await emulator.close();

@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
 import { MAX_REASON_BYTES } from '../lambda/failure-reason';
-import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
+import type { CloudFormationEndpoint } from '../local/cloudformation-endpoint';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
-import { runBundledHandler } from './support/bundled-handler';
+import { cloudFormationCreatingStack, runBundledHandler } from './support/bundled-handler';
 import { demoState } from './support/demo-state';
 import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
 import { ADMIN_ROLE, createEvent, properties, STACK_ID } from './support/events';
@@ -25,14 +25,7 @@ beforeEach(async () => {
   emulator = await startEmulator({ seed: demoState });
   await provisionSnapshotTable(emulator.url);
   emulator.calls.length = 0;
-  cloudformation = await startCloudFormationEndpoint();
-  // CloudFormation is creating the stack: its events are served
-  cloudformation.stacks.set(STACK_ID, {
-    stackId: STACK_ID,
-    stackName: 'FinspaceUsers',
-    status: 'CREATE_IN_PROGRESS',
-    creationTime: new Date(),
-  });
+  cloudformation = await cloudFormationCreatingStack();
 });
 afterEach(async () => {
   await emulator.close();

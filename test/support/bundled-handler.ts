@@ -1,9 +1,11 @@
 // Runs the bundled handler as a Lambda instance would: a fresh Node process
 // given the event with a ResponseURL of the local CloudFormation endpoint
-// (unless the event brings its own), and what the handler PUT there read back.
+// (unless the event brings its own), and what the handler PUT there read back;
+// and that endpoint, with the events' stack being created.
 import { execFile } from 'node:child_process';
 import type { CloudFormationResponse } from '../../lambda/cfn-response';
-import type { CloudFormationEndpoint } from '../../local/cloudformation-endpoint';
+import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../../local/cloudformation-endpoint';
+import { STACK_ID } from './events';
 
 export interface BundledRun {
   /** What the handler PUT at the event's ResponseURL. */
@@ -52,4 +54,19 @@ export async function runBundledHandler(
   } finally {
     channel.close();
   }
+}
+
+/**
+ * The local CloudFormation endpoint, creating the stack of support/events.ts:
+ * the handler serves that stack's events only while it is being deployed.
+ */
+export async function cloudFormationCreatingStack(): Promise<CloudFormationEndpoint> {
+  const cloudformation = await startCloudFormationEndpoint();
+  cloudformation.stacks.set(STACK_ID, {
+    stackId: STACK_ID,
+    stackName: 'FinspaceUsers',
+    status: 'CREATE_IN_PROGRESS',
+    creationTime: new Date(),
+  });
+  return cloudformation;
 }
