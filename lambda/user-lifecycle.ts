@@ -65,6 +65,9 @@ export interface LifecycleDeps {
   readonly stackStatus?: StackStatusOf;
 }
 
+/** What one event's FinSpace calls run with: its stack status is always there, so the deploy guard cannot be skipped. */
+type EventDeps = LifecycleDeps & { readonly stackStatus: StackStatusOf };
+
 /** A failure whose message is safe for the CloudFormation reason and the log. */
 export class LifecycleError extends Error {
   constructor(message: string) {
@@ -82,7 +85,10 @@ export function clientTokenFor(event: LifecycleEvent, operation: string): string
 
 export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Promise<LifecycleResponse> {
   // One DescribeStacks per event at most, shared by the rollback check and the deploy guard.
-  const deps = { ...given, stackStatus: given.stackStatus ?? stackStatusOnce(event, given.outbound, given.signal) };
+  const deps: EventDeps = {
+    ...given,
+    stackStatus: given.stackStatus ?? stackStatusOnce(event, given.outbound, given.signal),
+  };
   const report = deps.report ?? (() => undefined);
   if (event.RequestType === 'Delete') {
     const physicalId = event.PhysicalResourceId ?? event.RequestId;
@@ -190,7 +196,7 @@ async function applyDeclaration(
 }
 
 /** DisableUser, unless the user is the admin's own; true when the user no longer exists. */
-function disable(event: LifecycleEvent, target: UserTarget, deps: LifecycleDeps): Promise<boolean> {
+function disable(event: LifecycleEvent, target: UserTarget, deps: EventDeps): Promise<boolean> {
   const notFound = (error: unknown) => (error as Error).name === 'ResourceNotFoundException';
   return withFinspace('DisableUser', target, deps, async (credentials) => {
     let live;
@@ -235,15 +241,13 @@ export function changesFinspace(old: UserDeclaration, next: UserDeclaration): bo
 async function withFinspace<T>(
   operation: string,
   declaration: UserTarget,
-  deps: LifecycleDeps,
+  deps: EventDeps,
   call: (credentials: AwsCredentialIdentity) => Promise<T>,
 ): Promise<T> {
   // Before the first FinSpace call of an event (and the credentials it needs): only while CloudFormation
   // deploys the stack. Whoever else invokes the handler, with an event of their making, gets no call.
-  if (deps.stackStatus) {
-    const refusal = notDeployingReason(await deps.stackStatus());
-    if (refusal) throw new LifecycleError(refusal);
-  }
+  const refusal = notDeployingReason(await deps.stackStatus());
+  if (refusal) throw new LifecycleError(refusal);
   const { environmentId } = declaration;
   const admin = { roleArn: declaration.adminRoleArn, externalId: declaration.externalId };
   const { credentials, reused } = await deps.credentials.get(admin, environmentId, deps.signal);
