@@ -11,9 +11,8 @@ import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { readStacks } from '../cli/cloud-assembly';
 import type { CloudFormationEndpoint } from '../local/cloudformation-endpoint';
-import { cloudFormationCreatingStack, runBundledHandler } from './support/bundled-handler';
-import { demoState } from './support/demo-state';
-import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
+import { closeHandlerEndpoints, runBundledHandler, startHandlerEndpoints } from './support/bundled-handler';
+import { snapshotTableEnv } from './support/snapshot-table';
 import { STACK_ID_ENV } from '../lambda/consts';
 import { createEvent, ENVIRONMENT, properties, STACK_ID } from './support/events';
 
@@ -33,15 +32,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 beforeEach(async () => {
-  emulator = await startEmulator({ seed: demoState });
-  await provisionSnapshotTable(emulator.url);
-  emulator.calls.length = 0;
-  cloudformation = await cloudFormationCreatingStack();
+  ({ emulator, cloudformation } = await startHandlerEndpoints());
 });
-afterEach(async () => {
-  await emulator.close();
-  await cloudformation.close();
-});
+afterEach(() => closeHandlerEndpoints({ emulator, cloudformation }));
 
 /** Runs the asset's handler on `event` in a fresh Node process. */
 const runAsset = (assetDir: string, event: object, env: Record<string, string>) =>

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
 import { MAX_REASON_BYTES } from '../lambda/failure-reason';
 import type { CloudFormationEndpoint } from '../local/cloudformation-endpoint';
-import { type Emulator, startEmulator } from '../local/emulator';
+import type { Emulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
-import { cloudFormationCreatingStack, runBundledHandler } from './support/bundled-handler';
-import { demoState } from './support/demo-state';
-import { provisionSnapshotTable, snapshotTableEnv } from './support/snapshot-table';
+import { closeHandlerEndpoints, runBundledHandler, startHandlerEndpoints } from './support/bundled-handler';
+import { snapshotTableEnv } from './support/snapshot-table';
 import { ADMIN_ROLE, createEvent, properties, STACK_ID } from './support/events';
 
 const HANDLER = join(__dirname, '..', 'dist', 'handler', 'index.js');
@@ -22,15 +21,9 @@ const LOG_GROUP = 'FinspaceUsers-FinspaceUserProviderHandlerLogsB1E6A2F0-abcdef'
 let emulator: Emulator;
 let cloudformation: CloudFormationEndpoint;
 beforeEach(async () => {
-  emulator = await startEmulator({ seed: demoState });
-  await provisionSnapshotTable(emulator.url);
-  emulator.calls.length = 0;
-  cloudformation = await cloudFormationCreatingStack();
+  ({ emulator, cloudformation } = await startHandlerEndpoints());
 });
-afterEach(async () => {
-  await emulator.close();
-  await cloudformation.close();
-});
+afterEach(() => closeHandlerEndpoints({ emulator, cloudformation }));
 
 const runHandler = (event: object, env: Record<string, string | undefined>) =>
   runBundledHandler(HANDLER, event, env, cloudformation);

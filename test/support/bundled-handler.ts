@@ -5,7 +5,10 @@
 import { execFile } from 'node:child_process';
 import type { CloudFormationResponse } from '../../lambda/cfn-response';
 import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../../local/cloudformation-endpoint';
+import { type Emulator, startEmulator } from '../../local/emulator';
+import { demoState } from './demo-state';
 import { STACK_ID } from './events';
+import { provisionSnapshotTable } from './snapshot-table';
 
 export interface BundledRun {
   /** What the handler PUT at the event's ResponseURL. */
@@ -54,6 +57,25 @@ export async function runBundledHandler(
   } finally {
     channel.close();
   }
+}
+
+export interface HandlerEndpoints {
+  /** The local FinSpace with the demo users and the handler's snapshot table; no call recorded yet. */
+  readonly emulator: Emulator;
+  readonly cloudformation: CloudFormationEndpoint;
+}
+
+/** What a bundled handler runs against in a test, fresh: close both with `closeHandlerEndpoints`. */
+export async function startHandlerEndpoints(): Promise<HandlerEndpoints> {
+  const emulator = await startEmulator({ seed: demoState });
+  await provisionSnapshotTable(emulator.url);
+  emulator.calls.length = 0;
+  return { emulator, cloudformation: await cloudFormationCreatingStack() };
+}
+
+export async function closeHandlerEndpoints(endpoints: HandlerEndpoints): Promise<void> {
+  await endpoints.emulator.close();
+  await endpoints.cloudformation.close();
 }
 
 /**
