@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { formatViolations, type PartialDeclaration, validateDeclaration } from '../finspace/constraints';
 import { ATTRIBUTES, RESOURCE_TYPE, toResourceProperties } from '../lambda/resource-properties';
+import { declareUserOnce } from './declared-users';
 import { FinspaceUserProvider, SERVICE_TIMEOUT } from './finspace-user-provider';
 
 /** Fields given as roles: a broken rule names the prop the user wrote. */
@@ -124,6 +125,7 @@ export class FinspaceUser extends Construct {
       const named = violations.map((v) => ({ ...v, field: PROP_OF_FIELD[v.field] ?? v.field }));
       throw new Error(`FinspaceUser ${this.node.path}: ${formatViolations(named)}`);
     }
+    declareUserOnce(this, props.environmentId, props.userId);
 
     if (props.apiAccess === FinspaceApiAccess.DISABLED && props.apiAccessPrincipal !== undefined) {
       Annotations.of(this).addWarningV2(

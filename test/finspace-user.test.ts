@@ -78,7 +78,7 @@ describe('resources', () => {
 
   test('each stack gets its own provider', () => {
     const app = new App();
-    for (const name of ['One', 'Two']) declareUser(new Stack(app, name), 'User', BASE);
+    for (const name of ['One', 'Two']) declareUser(new Stack(app, name), 'User', { ...BASE, userId: `u-${name}` });
     const functions = (name: string) =>
       Object.keys(Template.fromStack(app.node.findChild(name) as Stack).findResources('AWS::Lambda::Function'));
     expect(functions('One')).toHaveLength(1);
@@ -206,6 +206,28 @@ describe('synth-time validation', () => {
     [{ removalPolicy: RemovalPolicy.SNAPSHOT }, 'removalPolicy: must be one of retain, destroy (got "snapshot")'],
   ])('%o fails naming the construct path and the field', (props, message) => {
     expect(() => stackWith(props as Partial<UserSpec>)).toThrow(`FinspaceUser Test/User0: ${message}`);
+  });
+
+  test('a FinSpace user declared twice in one stack fails, naming both declarations', () => {
+    expect(() => stackWith({ userId: 'u-twice' }, { userId: 'u-other' }, { userId: 'u-twice' })).toThrow(
+      "FinspaceUser Test/User2: userId 'u-twice' of environment 'demoenvironment0000000001' is already declared by Test/User0",
+    );
+  });
+
+  test('a FinSpace user declared in two stacks of one app fails; the same user id in another environment does not', () => {
+    const app = new App();
+    declareUser(new Stack(app, 'One'), 'User', BASE);
+    declareUser(new Stack(app, 'Other'), 'User', { ...BASE, environmentId: 'otherenvironment000000001' });
+    expect(() => declareUser(new Stack(app, 'Two'), 'User', BASE)).toThrow(
+      /^FinspaceUser Two\/User: .* already declared by One\/User/,
+    );
+  });
+
+  test('user ids known only at deploy time are not compared at synth', () => {
+    const stack = new Stack(new App(), 'Test');
+    const userId = new CfnParameter(stack, 'UserIdParam').valueAsString;
+    declareUser(stack, 'One', { ...BASE, userId });
+    expect(() => declareUser(stack, 'Two', { ...BASE, userId })).not.toThrow();
   });
 
   test('a sensitive value is not echoed', () => {
