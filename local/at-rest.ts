@@ -3,8 +3,8 @@
 // file beside the state file, readable by its owner only; in memory when the
 // state is). The state file then holds no item value in plain text.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writePrivateFile } from './private-files';
 
 export interface AtRestKey {
   seal(plain: string): string;
@@ -18,8 +18,7 @@ function keyFrom(file: string | undefined): Buffer {
   if (file === undefined) return randomBytes(32);
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   const key = randomBytes(32);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600 });
+  writePrivateFile(file, `${key.toString('base64')}\n`);
   return key;
 }
 

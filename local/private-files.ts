@@ -1,16 +1,23 @@
 // Local state holds FinSpace user records, names and (short-lived) secrets:
 // only its owner may read it, whatever the umask. Modes are set explicitly,
 // since `mode` at creation is masked by the umask and ignored for what exists.
-import { chmodSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+// It is kept out of git as well: a user's app has no rule for it in its .gitignore.
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
-/** Creates `dir` (and its parents) if needed; `dir` itself ends owner-only. */
+/** What a private directory's own `.gitignore` says: ignore everything here, this file included. */
+export const PRIVATE_DIR_GITIGNORE =
+  '# Local FinSpace state (user names, keys), written by finspace-user: never commit it.\n*\n';
+
+/** Creates `dir` (and its parents) if needed; `dir` itself ends owner-only, and ignored by git. */
 export function privateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   chmodSync(dir, PRIVATE_DIR_MODE);
+  const gitignore = join(dir, '.gitignore');
+  if (!existsSync(gitignore)) writeFileSync(gitignore, PRIVATE_DIR_GITIGNORE, { mode: PRIVATE_FILE_MODE });
 }
 
 /** Writes to a temporary file and renames it, so that a crash never leaves half a file; owner-only. */

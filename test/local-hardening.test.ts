@@ -4,10 +4,12 @@
 // ordinary keys (never Object.prototype's), and malformed URIs that are the
 // caller's error.
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { FinspaceDataClient } from '../finspace/client';
+import { atRestKey } from '../local/at-rest';
 import { type Emulator, startEmulator } from '../local/emulator';
 import {
   CLIENT_TOKEN_TTL_MS,
@@ -75,6 +77,13 @@ describe('.finspace-local/ is owner-only, whatever the umask', () => {
       expect([entry.path, entry.mode]).toEqual([entry.path, entry.directory ? 0o700 : 0o600]);
   });
 
+  test('the at-rest key, written first by a plan before any deploy, makes the directory 0700 too', () => {
+    const stateDir = join(workDir, 'fresh');
+    atRestKey(join(stateDir, 'emulator.json.key'));
+    expect(mode(stateDir)).toBe(0o700);
+    expect(mode(join(stateDir, 'emulator.json.key'))).toBe(0o600);
+  });
+
   test('saveState writes 0600 even over a file that was world-readable', () => {
     const file = join(workDir, 'state', 'emulator.json');
     saveState(file, demoState());
@@ -82,6 +91,24 @@ describe('.finspace-local/ is owner-only, whatever the umask', () => {
     saveState(file, demoState());
     expect(mode(file)).toBe(0o600);
     expect(mode(join(workDir, 'state'))).toBe(0o700);
+  });
+});
+
+describe('.finspace-local/ stays out of git, though the app ignores nothing', () => {
+  test('after a local deploy, git sees no file of it: names and keys are never committed', async () => {
+    execFileSync('git', ['init', '-q'], { cwd: workDir });
+    writeFileSync(join(workDir, 'app.ts'), '// the app\n');
+    const cdkOut = synthUsers(workDir, { Analyst: { firstName: 'Ada' } });
+    writeFileSync(join(workDir, '.gitignore'), `${relative(workDir, cdkOut)}\n`);
+    const stateDir = join(workDir, '.finspace-local');
+    const result = await localDeploy({ projectDir: workDir, cdkOut, stateDir, seed: demoState, readUsers: false });
+    expect(result.ok).toBe(true);
+    expect(readdirSync(stateDir)).toEqual(expect.arrayContaining(['emulator.json', 'deployments.json']));
+    const untracked = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      cwd: workDir,
+      encoding: 'utf8',
+    });
+    expect(untracked.split('\n').filter(Boolean).sort()).toEqual(['?? .gitignore', '?? app.ts']);
   });
 });
 
