@@ -32,7 +32,11 @@ export interface ReaderOptions {
 export function finspaceReader(options: ReaderOptions = {}): FinspaceReader {
   const env = options.env ?? process.env;
   const region = env.AWS_REGION;
-  if (!region) throw new Error('AWS_REGION is not set');
+  if (!region) {
+    throw new Error(
+      'AWS_REGION is not set: set it, with AWS credentials, to read FinSpace in AWS; or pass --local to read the local endpoint',
+    );
+  }
   const endpoint = resolveFinspaceEndpoint(region, env).href;
   const outbound = awsOutbound(env, options.caller);
   const cache = new FinspaceCredentialsCache(credentialsFetcher(outbound));

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventLine, Spinner, usersTable } from '../local/deploy-report';
 import type { EmulatorState } from '../local/emulator-state';
-import { localDeploy } from '../local/local-deploy';
+import { type LocalDeployResult, localDeploy } from '../local/local-deploy';
 import { keyValues } from './key-values';
 import { MASK, maskedUser, type RenderOptions } from './name-masking';
 import { synthesize } from './synth';
@@ -26,6 +26,7 @@ Options:
   --no-synth            use the existing cloud assembly instead of running \`cdk synth\`
   --cdk-out DIR         the cloud assembly (default: cdk.out)
   -c, --context K=V     context for \`cdk synth\` (repeatable)
+  --parameter NAME=V    a stack parameter's value (repeatable; default: its Default)
   --state-dir DIR       local state (default: .finspace-local)
   --seed FILE           start a new state directory from FILE (the format of
                         .finspace-local/emulator.json) instead of the declarations
@@ -48,6 +49,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
       endpoint: { type: 'string' },
       concurrency: { type: 'string', default: '4' },
       context: { type: 'string', short: 'c', multiple: true, default: [] },
+      parameter: { type: 'string', multiple: true },
       'cdk-out': { type: 'string' },
       'state-dir': { type: 'string' },
       seed: { type: 'string' },
@@ -80,6 +82,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
       projectDir,
       cdkOut,
       stateDir,
+      parameters: keyValues(values.parameter),
       seed,
       endpoint: values.endpoint,
       concurrency,
@@ -99,7 +102,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
       return result.ok ? 0 : 1;
     }
     for (const stack of result.stacks) {
-      const summary = stack.status === 'NO_CHANGES' ? 'no changes: nothing sent to FinSpace' : stack.status;
+      const summary = stack.status === 'NO_CHANGES' ? 'no changes: nothing sent to FinSpace' : stack.stackStatus;
       out.write(`\n${stack.stackName}: ${summary}${stack.reason ? `\n  reason: ${stack.reason}` : ''}\n`);
     }
     if (result.stacks.length === 0) out.write('\nNo FinspaceUser resources to deploy.\n');
@@ -108,10 +111,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
         `\nFinSpace users at ${result.endpoint} (* changed${names.showNames ? '' : `; names masked (${MASK}), --show-names shows them`}):\n\n` +
           `${usersTable(result.users, names)}\n`,
       );
-    out.write(
-      `\n${result.ok ? 'Deployed.' : 'Deploy failed and rolled back: FinSpace users are as they were before this deploy.'} ` +
-        'Change your app and run this again; --reset starts over.\n',
-    );
+    out.write(`\n${outcomeLine(result)} Change your app and run this again; --reset starts over.\n`);
     return result.ok ? 0 : 1;
   } finally {
     spinner.stop();
@@ -119,6 +119,15 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
 }
 
 /** A seed file: the emulator's state format, checked for the parts a deploy needs. */
+/** What the deploy left FinSpace as: a rollback that failed too is not "as they were". */
+function outcomeLine(result: LocalDeployResult): string {
+  if (result.ok) return 'Deployed.';
+  if (result.stacks.some((stack) => stack.status === 'ROLLBACK_FAILED')) {
+    return 'Deploy failed, and so did its rollback: some FinSpace users may not be as they were (see the reasons above and .finspace-local/handler.log).';
+  }
+  return 'Deploy failed and rolled back: FinSpace users are as they were before this deploy.';
+}
+
 function readSeed(file: string): () => EmulatorState {
   if (!existsSync(file)) throw new Error(`--seed ${file}: no such file`);
   const state = JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;

@@ -54,11 +54,11 @@ export function resolveProperties(
     if (name in pseudo) return pseudo[name];
     const declaredRole = role(name);
     if (declaredRole) return declaredRole.name;
-    const given = context.parameters?.[name];
-    if (given !== undefined) return given;
+    // own keys only: a parameter may be named toString
+    if (context.parameters !== undefined && Object.hasOwn(context.parameters, name)) return context.parameters[name];
     const fallback = template.Parameters?.[name]?.Default;
     if (fallback !== undefined) return String(fallback);
-    throw new UnresolvableError(`cannot resolve {"Ref": "${name}"}: give it with --parameters ${name}=VALUE`);
+    throw new UnresolvableError(`cannot resolve {"Ref": "${name}"}: give it with --parameter ${name}=VALUE`);
   };
   const resolve = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(resolve);

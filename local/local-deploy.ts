@@ -29,6 +29,8 @@ export interface LocalDeployOptions {
   readonly cdkOut?: string;
   /** Where local state lives. @default <projectDir>/.finspace-local */
   readonly stateDir?: string;
+  /** Values of the stacks' parameters, by name (`--parameter`). @default - each parameter's default */
+  readonly parameters?: Record<string, string>;
   /** A running local endpoint to use (npm run emulator); otherwise one is started in this process. */
   readonly endpoint?: string;
   /**
@@ -55,6 +57,8 @@ export interface LocalDeployOptions {
 export interface StackOutcome {
   readonly stackName: string;
   readonly status: DeploymentResult['status'];
+  /** The stack's status at the end, as CloudFormation names it (UPDATE_ROLLBACK_COMPLETE, say); none without changes. */
+  readonly stackStatus?: string;
   readonly reason?: string;
   readonly events: ResourceEvent[];
 }
@@ -72,11 +76,20 @@ function localHandlerArn(stackName: string): string {
 }
 
 /** Each stack's Custom::FinspaceUser resources, their properties resolved as CloudFormation would here. */
-export function desiredResources(stacks: readonly StackUsers[]): Map<string, DesiredResource[]> {
+export function desiredResources(
+  stacks: readonly StackUsers[],
+  parameters: Record<string, string> = {},
+): Map<string, DesiredResource[]> {
   const desiredByStack = new Map<string, DesiredResource[]>();
   for (const stack of stacks) {
     const serviceToken = localHandlerArn(stack.stackName);
-    const context = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT, serviceToken, stackName: stack.stackName };
+    const context = {
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      serviceToken,
+      stackName: stack.stackName,
+      parameters,
+    };
     desiredByStack.set(
       stack.stackName,
       stack.users.map((u) => ({
@@ -116,7 +129,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
   const stacks = readStacks(cdkOut);
   // The declared resources, their properties resolved as CloudFormation would: once per stack, and before
   // anything starts, so that an unresolvable value fails the deploy with nothing to clean up.
-  const desiredByStack = desiredResources(stacks);
+  const desiredByStack = desiredResources(stacks, options.parameters);
 
   let emulator: Emulator | undefined;
   const endpoint =
@@ -227,6 +240,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
         outcomes.push({
           stackName: stack.stackName,
           status: result.status,
+          stackStatus: result.status === 'NO_CHANGES' ? undefined : stackRecord.status,
           reason: result.reason,
           events: result.events,
         });

@@ -128,6 +128,8 @@ test('a failed update is rolled back: the users are back to the last deployed de
   );
   expect(result.ok).toBe(false);
   expect(result.stacks[0].status).toBe('ROLLBACK_COMPLETE');
+  // as CloudFormation names it: ROLLBACK_COMPLETE would mean a failed create, a stack to delete
+  expect(result.stacks[0].stackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
   expect(result.stacks[0].reason).toBe('GetUser u-ghost: ResourceNotFoundException: User u-ghost does not exist');
   const seen = result.stacks[0].events
     .filter((e) => e.status !== 'IN_PROGRESS')
@@ -150,6 +152,7 @@ test('a failed update is rolled back: the users are back to the last deployed de
 test('a failed create is rolled back: created resources are deleted, the failed one costs no call', async () => {
   const result = await deploy({ Analyst: ANALYST, Ghost: { userId: 'u-ghost', firstName: 'Nobody' } }, 1);
   expect(result.stacks[0].status).toBe('ROLLBACK_COMPLETE');
+  expect(result.stacks[0].stackStatus).toBe('ROLLBACK_COMPLETE');
   const seen = result.stacks[0].events
     .filter((e) => e.status !== 'IN_PROGRESS')
     .map((e) => `${e.requestType} ${e.phase} ${e.status}`);
@@ -186,6 +189,31 @@ test('a token that resolves to an invalid value fails at deploy naming the field
   );
   expect(emulator.calls).toEqual(expect.not.arrayContaining([expect.objectContaining({ operation: 'UpdateUser' })]));
   expect(user('u-quant-analyst').firstName).toBe('Ada');
+});
+
+test('a parameter without a default takes the value given (--parameter), and without one fails naming the flag', async () => {
+  const cdkOut = synthApp(workDir, (app) => {
+    const stack = new Stack(app, 'Users');
+    declareUser(stack, 'Analyst', {
+      environmentId: ENVIRONMENT,
+      adminRoleArn: ADMIN_ROLE,
+      userId: 'u-quant-analyst',
+      type: FinspaceUserType.APP_USER,
+      lastName: new CfnParameter(stack, 'LastName').valueAsString,
+    });
+  });
+  await expect(localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url })).rejects.toThrow(
+    'cannot resolve {"Ref": "LastName"}: give it with --parameter LastName=VALUE',
+  );
+  expect(user('u-quant-analyst').lastName).toBe('Byron');
+  const result = await localDeploy({
+    projectDir: workDir,
+    cdkOut,
+    endpoint: emulator.url,
+    parameters: { LastName: 'King' },
+  });
+  expect(result.ok).toBe(true);
+  expect(user('u-quant-analyst').lastName).toBe('King');
 });
 
 test('the users table follows a user whose id is a parameter, resolved as CloudFormation would', async () => {

@@ -1,7 +1,7 @@
 // `npm run plan` against the local endpoint: no change after a deploy; the one
 // field someone edited in FinSpace, live → declared; missing, unreadable and
 // deploy-time values; Markdown for a pull request; exit codes for CI.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -125,6 +125,39 @@ test('a user FinSpace does not have, an admin role it does not map, a value know
 
   const withValue = await plan(cdkOut, '--json', '--parameter', 'Name=Ada');
   expect(JSON.parse(withValue.output).users[1]).toMatchObject({ status: 'no-change' });
+});
+
+test('--local before any local deploy says so, and leaves no state behind', async () => {
+  const cdkOut = example();
+  const never = join(workDir, 'never-deployed');
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const out = new PassThrough();
+    const code = await runPlan(['--local', '--no-synth', '--cdk-out', cdkOut, '--state-dir', never], out);
+    expect(code).toBe(1);
+    expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toBe(
+      `--local: no local endpoint state in ${never} (run \`finspace-user local\` first)\n`,
+    );
+  } finally {
+    stderr.mockRestore();
+  }
+  expect(existsSync(never)).toBe(false);
+});
+
+test('without --local or AWS_REGION, the error says where else it can read', async () => {
+  const region = process.env.AWS_REGION;
+  delete process.env.AWS_REGION;
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await runPlan(['--no-synth', '--cdk-out', example()], new PassThrough());
+    expect(code).toBe(1);
+    expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toMatch(
+      /^AWS_REGION is not set: .* or pass --local to read the local endpoint\n$/,
+    );
+  } finally {
+    stderr.mockRestore();
+    if (region !== undefined) process.env.AWS_REGION = region;
+  }
 });
 
 test.each([

@@ -90,7 +90,8 @@ test('a failed deploy exits non-zero with the reason', async () => {
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/Broken\/Ghost\s+CREATE_FAILED/);
   expect(run.stdout).toContain('reason: GetUser u-ghost: ResourceNotFoundException: User u-ghost does not exist');
-  expect(run.stdout).toContain('ROLLBACK_COMPLETE');
+  expect(run.stdout).toContain('Broken: ROLLBACK_COMPLETE');
+  expect(run.stdout).toContain('Deploy failed and rolled back: FinSpace users are as they were before this deploy.');
 });
 
 test("a user's own app: its own environment, an admin role declared beside the users, no setup", async () => {

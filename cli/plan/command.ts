@@ -1,5 +1,6 @@
 // `finspace-user plan` (and `npm run plan`): what `cdk deploy` would change in
 // live FinSpace, per user, before anyone approves it.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readStacks } from '../cloud-assembly';
@@ -66,7 +67,11 @@ export async function runPlan(argv: string[], out: NodeJS.WritableStream = proce
     let endpoint = values.endpoint;
     if (values.local && !endpoint) {
       const stateDir = resolve(projectDir, values['state-dir'] ?? '.finspace-local');
-      emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json') });
+      const stateFile = join(stateDir, 'emulator.json');
+      // Started on nothing, the endpoint would hold no user and map no admin role: every read refused.
+      if (!existsSync(stateFile))
+        throw new Error(`--local: no local endpoint state in ${stateDir} (run \`finspace-user local\` first)`);
+      emulator = await startEmulator({ stateFile });
       endpoint = emulator.url;
     }
     const reader = local ? localFinspaceReader(endpoint as string, 3) : finspaceReader();
