@@ -3,6 +3,7 @@
 import { EMULATOR_HELP, runEmulator } from './emulator-command';
 import { IMPORT_HELP, runImport } from './import/command';
 import { LOCAL_HELP, runLocal } from './local-command';
+import { packageVersion } from './package-version';
 import { PLAN_HELP, runPlan } from './plan/command';
 
 // The SDK warns that its 2027 releases need Node 22; on Node 20 today the warning says nothing useful here.
@@ -30,7 +31,8 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
   .join('\n')}
 
-\`finspace-user <command> --help\` describes a command's options.`;
+\`finspace-user <command> --help\` describes a command's options; \`finspace-user --version\`
+prints the version. \`finspace-user-plan\` is another name for \`finspace-user plan\`.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -38,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     const topic = name === 'help' ? COMMANDS[rest[0] ?? ''] : undefined;
     process.stdout.write(`${topic?.help ?? MAIN_HELP}\n`);
     return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

@@ -126,6 +126,9 @@ export function loneSurrogateIndex(value: string): number {
   return match === null ? -1 : match.index;
 }
 
+/** The model's pattern for a string that holds something other than whitespace. */
+const NOT_BLANK = '\\S';
+
 /** Checks one string against its model shape; returns the broken rule, or undefined. */
 export function checkString(value: string, shape: StringShape): string | undefined {
   const lone = loneSurrogateIndex(value);
@@ -138,7 +141,12 @@ export function checkString(value: string, shape: StringShape): string | undefin
     return `must be ${shape.min} to ${shape.max} characters long, is ${length}${shown(value, shape)}`;
   }
   if (shape.pattern !== undefined && !new RegExp(shape.pattern, 'u').test(value)) {
-    return `must match the pattern ${shape.pattern}${shown(value, shape)}`;
+    // the model's \S says "not only whitespace": say it in those words
+    const rule =
+      shape.pattern === NOT_BLANK
+        ? `must not be blank (the pattern ${NOT_BLANK})`
+        : `must match the pattern ${shape.pattern}`;
+    return `${rule}${shown(value, shape)}`;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // The compiled `finspace-user` command as users run it: help for every
 // command, a clear error for an unknown one, and for an app with no CDK CLI.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +28,12 @@ test('--help lists every command', async () => {
   expect(code).toBe(0);
   for (const command of ['plan', 'local', 'emulator', 'import'])
     expect(stdout).toMatch(new RegExp(`^  ${command}\\s+\\S`, 'm'));
+});
+
+test('--version prints the version of the package', async () => {
+  const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  const { code, stdout } = await run(['--version']);
+  expect([code, stdout]).toEqual([0, `${version}\n`]);
 });
 
 test.each(['plan', 'local', 'emulator'])('%s --help describes its options and changes nothing', async (command) => {

@@ -45,6 +45,11 @@ describe('patterns', () => {
     expect(fieldsOf({ ...VALID, lastName: ' de la Cruz' })).toEqual([]);
   });
 
+  test('a blank value is called blank, and a blank name is not echoed', () => {
+    expect(checkString('   ', STRING_SHAPES.firstName)).toBe('must not be blank (the pattern \\S)');
+    expect(checkString(' \t', STRING_SHAPES.userId)).toBe('must not be blank (the pattern \\S) (got " \\t")');
+  });
+
   test.each([
     'arn:aws:iam::123456789012:role/Admin',
     'arn:aws-us-gov:iam::123456789012:role/path/to/Admin',

@@ -217,7 +217,7 @@ describe('Update', () => {
   test('to invalid properties fails before any call', async () => {
     const { outbound, run } = setup();
     await expect(run(updateEvent(PHYSICAL_ID, properties({ FirstName: ' ' }), properties()))).rejects.toThrow(
-      /firstName: must match the pattern/,
+      'firstName: must not be blank (the pattern \\S)',
     );
     expect(outbound.calls).toEqual([]);
   });
