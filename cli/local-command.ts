@@ -2,7 +2,7 @@
 // FinspaceUser resources to a local FinSpace endpoint, through the handler
 // bundled in its cloud assembly, the way `cdk deploy` would against AWS.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventLine, Spinner, usersTable } from '../local/deploy-report';
 import type { EmulatorState } from '../local/emulator-state';
@@ -111,23 +111,24 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
         `\nFinSpace users at ${result.endpoint} (* changed${names.showNames ? '' : `; names masked (${MASK}), --show-names shows them`}):\n\n` +
           `${usersTable(result.users, names)}\n`,
       );
-    out.write(`\n${outcomeLine(result)} Change your app and run this again; --reset starts over.\n`);
+    const handlerLog = relative(projectDir, join(stateDir, 'handler.log'));
+    out.write(`\n${outcomeLine(result, handlerLog)} Change your app and run this again; --reset starts over.\n`);
     return result.ok ? 0 : 1;
   } finally {
     spinner.stop();
   }
 }
 
-/** A seed file: the emulator's state format, checked for the parts a deploy needs. */
 /** What the deploy left FinSpace as: a rollback that failed too is not "as they were". */
-function outcomeLine(result: LocalDeployResult): string {
+export function outcomeLine(result: Pick<LocalDeployResult, 'ok' | 'stacks'>, handlerLog: string): string {
   if (result.ok) return 'Deployed.';
   if (result.stacks.some((stack) => stack.status === 'ROLLBACK_FAILED')) {
-    return 'Deploy failed, and so did its rollback: some FinSpace users may not be as they were (see the reasons above and .finspace-local/handler.log).';
+    return `Deploy failed, and so did its rollback: some FinSpace users may not be as they were (see the reasons above and ${handlerLog}).`;
   }
   return 'Deploy failed and rolled back: FinSpace users are as they were before this deploy.';
 }
 
+/** A seed file: the emulator's state format, checked for the parts a deploy needs. */
 function readSeed(file: string): () => EmulatorState {
   if (!existsSync(file)) throw new Error(`--seed ${file}: no such file`);
   const state = JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;

@@ -9,7 +9,7 @@ export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
 
 /** What a private directory's own `.gitignore` says: ignore everything here, this file included. */
-export const PRIVATE_DIR_GITIGNORE =
+const PRIVATE_DIR_GITIGNORE =
   '# Local FinSpace state (user names, keys), written by finspace-user: never commit it.\n*\n';
 
 /** Creates `dir` (and its parents) if needed; `dir` itself ends owner-only, and ignored by git. */

@@ -12,6 +12,7 @@ import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { declareUser } from './support/roles';
 import { demoState } from './support/demo-state';
 import { saveState } from '../local/emulator-state';
+import { outcomeLine } from '../cli/local-command';
 
 const root = join(__dirname, '..');
 /** The names the example app declares. */
@@ -92,6 +93,22 @@ test('a failed deploy exits non-zero with the reason', async () => {
   expect(run.stdout).toContain('reason: GetUser u-ghost: ResourceNotFoundException: User u-ghost does not exist');
   expect(run.stdout).toContain('Broken: ROLLBACK_COMPLETE');
   expect(run.stdout).toContain('Deploy failed and rolled back: FinSpace users are as they were before this deploy.');
+});
+
+test('the last line says what FinSpace is left as: deployed, rolled back, or a rollback that failed too', () => {
+  const stack = (status: 'COMPLETE' | 'ROLLBACK_COMPLETE' | 'ROLLBACK_FAILED') => ({
+    stackName: 'Users',
+    status,
+    events: [],
+  });
+  const log = '.finspace-local/handler.log';
+  expect(outcomeLine({ ok: true, stacks: [stack('COMPLETE')] }, log)).toBe('Deployed.');
+  expect(outcomeLine({ ok: false, stacks: [stack('ROLLBACK_COMPLETE')] }, log)).toBe(
+    'Deploy failed and rolled back: FinSpace users are as they were before this deploy.',
+  );
+  const failedTwice = outcomeLine({ ok: false, stacks: [stack('COMPLETE'), stack('ROLLBACK_FAILED')] }, log);
+  expect(failedTwice).toMatch(/^Deploy failed, and so did its rollback: some FinSpace users may not be as they were/);
+  expect(failedTwice).toContain(log);
 });
 
 test("a user's own app: its own environment, an admin role declared beside the users, no setup", async () => {
