@@ -358,7 +358,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const requestedPort = options.port ?? 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${requestedPort} is in use (another endpoint, LocalStack say): choose another with --port`)
+          : error,
+      ),
+    );
+    server.listen(requestedPort, options.host ?? '127.0.0.1', resolve);
+  });
   const { port, address } = server.address() as AddressInfo;
 
   return {

@@ -1,6 +1,7 @@
 // The compiled `finspace-user` command as users run it: help for every
 // command, a clear error for an unknown one, and for an app with no CDK CLI.
 import { execFile } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,21 @@ test('--help lists every command', async () => {
   expect(code).toBe(0);
   for (const command of ['plan', 'local', 'emulator', 'import'])
     expect(stdout).toMatch(new RegExp(`^  ${command}\\s+\\S`, 'm'));
+});
+
+test('emulator on a port in use fails with exit 1 and says what to do', async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const { port } = busy.address() as AddressInfo;
+  try {
+    const { code, stderr } = await run(['emulator', '--port', String(port)]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `finspace-user emulator: port ${port} is in use (another endpoint, LocalStack say): choose another with --port\n`,
+    );
+  } finally {
+    busy.close();
+  }
 });
 
 test('--version prints the version of the package', async () => {
