@@ -18,6 +18,7 @@ import {
 import { roleSessionName } from './role-session';
 import type { Outbound } from './outbound';
 import type { Snapshot } from './snapshot-store';
+import type { UserClaim } from './user-claim';
 import { FinspaceDataClient } from '../finspace/client';
 
 /** Reads AWS_MAX_ATTEMPTS as the SDK does, with a default that rides out a stack-wide burst. */
@@ -102,6 +103,9 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     getSnapshot: (key, signal) => services().getSnapshot(key, signal),
     putSnapshot: (snapshot, signal) => services().putSnapshot(snapshot, signal),
     deleteSnapshot: (key, signal) => services().deleteSnapshot(key, signal),
+    getClaim: (key, signal) => services().getClaim(key, signal),
+    putClaim: (claim, signal) => services().putClaim(claim, signal),
+    deleteClaim: (key, signal) => services().deleteSnapshot(key, signal), // the same DeleteItem of a key
   };
 }
 
@@ -169,6 +173,27 @@ function makeStackServices(config: ServiceConfig, tableName: string | undefined)
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       }
+    },
+    async getClaim(key: string, signal?: AbortSignal): Promise<UserClaim | undefined> {
+      const { Item } = await dynamodb.send(
+        new ddb.GetItemCommand({ TableName: table(), Key: keyOf(key), ConsistentRead: true }),
+        { abortSignal: signal },
+      );
+      if (!Item?.holder?.S) return undefined;
+      return { key, holder: Item.holder.S, expiresAt: Number(Item[SNAPSHOT_TTL_ATTRIBUTE]?.N ?? 0) };
+    },
+    async putClaim(claim: UserClaim, signal?: AbortSignal): Promise<void> {
+      await dynamodb.send(
+        new ddb.PutItemCommand({
+          TableName: table(),
+          Item: {
+            ...keyOf(claim.key),
+            holder: { S: claim.holder },
+            [SNAPSHOT_TTL_ATTRIBUTE]: { N: String(claim.expiresAt) },
+          },
+        }),
+        { abortSignal: signal },
+      );
     },
     async deleteSnapshot(key: string, signal?: AbortSignal): Promise<void> {
       await dynamodb.send(new ddb.DeleteItemCommand({ TableName: table(), Key: keyOf(key) }), {

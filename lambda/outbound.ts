@@ -16,6 +16,7 @@ import type {
 } from '../finspace/client';
 import { REQUEST_TIMEOUT_MS } from './consts';
 import type { Snapshot } from './snapshot-store';
+import type { UserClaim } from './user-claim';
 
 export interface AssumeRoleOptions {
   /** Sent as STS `ExternalId`, for a trust policy that requires one. */
@@ -56,6 +57,11 @@ export interface Outbound {
   /** Stores it, unless the store already holds one taken by the same request (a redelivered event). */
   putSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<void>;
   deleteSnapshot(key: string, signal?: AbortSignal): Promise<void>;
+  /** Which resource of the stack holds a user (user-claim.ts), if any; expired ones too: the caller judges. */
+  getClaim(key: string, signal?: AbortSignal): Promise<UserClaim | undefined>;
+  /** Stores it, in place of any claim of the same user. */
+  putClaim(claim: UserClaim, signal?: AbortSignal): Promise<void>;
+  deleteClaim(key: string, signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -80,6 +86,9 @@ export function lazyOutbound(): Outbound {
     getSnapshot: async (...args) => (await load()).getSnapshot(...args),
     putSnapshot: async (...args) => (await load()).putSnapshot(...args),
     deleteSnapshot: async (...args) => (await load()).deleteSnapshot(...args),
+    getClaim: async (...args) => (await load()).getClaim(...args),
+    putClaim: async (...args) => (await load()).putClaim(...args),
+    deleteClaim: async (...args) => (await load()).deleteClaim(...args),
   };
 }
 

@@ -16,6 +16,7 @@ import { physicalIdOf } from './physical-id';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
 import { type FinspaceRunner, forgetUser, inRollback, rememberUser, restoreUser } from './rollback';
 import { notDeployingReason, type StackStatusOf, stackStatusOnce } from './stack-status';
+import { claimUser, otherHolder, releaseClaim } from './user-claim';
 
 export { physicalIdOf } from './physical-id';
 
@@ -40,6 +41,7 @@ export interface LifecycleResponse {
  * What the handler did, for its log line: no names, no secrets. In a rollback:
  * `restored` (the before-values written back), `no-snapshot` (nothing of the
  * failed deploy to undo), `reapplied` (no snapshot: the previous declaration written again).
+ * `moved`: a DESTROY Delete of a user that another resource of the stack now holds (left enabled).
  */
 export type Outcome =
   | 'updated'
@@ -48,6 +50,7 @@ export type Outcome =
   | 'disabled'
   | 'retained'
   | 'already-gone'
+  | 'moved'
   | 'skipped'
   | 'restored'
   | 'no-snapshot'
@@ -107,6 +110,7 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
       // A rollback deletes what the failed deploy created: the user goes back to its before-values, whatever the policy.
       if (await inRollback(event, deps)) {
         report(await restoreUser(event, declaration, deps, finspace, clientTokenFor(event, 'UpdateUser')));
+        await releaseClaim(event, declaration, deps);
         return { PhysicalResourceId: physicalId };
       }
       await forgetUser(event, declaration, deps);
@@ -116,6 +120,11 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
       return { PhysicalResourceId: physicalId };
     }
     if (target.kind === 'cannot-act') throw new LifecycleError(target.reason);
+    // Renamed, or adopted by another construct: the new resource wrote the user first, and keeps it enabled.
+    if ((await otherHolder(event, target.target, deps)) !== undefined) {
+      report('moved');
+      return { PhysicalResourceId: physicalId };
+    }
     const gone = await disable(event, target.target, deps);
     report(gone ? 'already-gone' : 'disabled');
     return { PhysicalResourceId: physicalId };
@@ -132,8 +141,13 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
 
   // The declaration this in-place Update replaces (in a rollback: the failed one).
   const old = parseResourceProperties(event.OldResourceProperties ?? {});
-  const previous =
-    event.RequestType === 'Update' && event.PhysicalResourceId === physicalId && old.ok ? old.declaration : undefined;
+  const inPlace = event.RequestType === 'Update' && event.PhysicalResourceId === physicalId;
+  const previous = inPlace && old.ok ? old.declaration : undefined;
+  // Undoing properties this handler refused: they were refused before any call, so there is nothing to undo.
+  if (inPlace && !old.ok && (await inRollback(event, deps))) {
+    report('no-snapshot');
+    return response;
+  }
   if (previous) {
     // Neither this change nor its undoing touches FinSpace: nothing to ask, nothing to write.
     if (!changesFinspace(previous, declaration) && !changesFinspace(declaration, previous)) {
@@ -164,6 +178,9 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
     const lockout = updateLockoutReason(live, declaration);
     if (lockout) throw new LifecycleError(`UpdateUser ${declaration.userId}: ${lockout}`);
   });
+  // A user new to this physical resource (a Create, a replacement): before the write, it becomes this
+  // resource's, so that the old resource of a move, deleted after it, leaves it enabled.
+  if (!previous) await claimUser(event, declaration, deps);
   await applyDeclaration(event, declaration, deps, finspace);
   // The snapshot of the last deploy of this resource is of no more use: that deploy is over.
   if (previous) await forgetUser(event, previous, deps);

@@ -118,6 +118,23 @@ test('create, no-op, update of each field, replacement, delete with each removal
   expect(user('u-data-engineer').status).toBe('DISABLED');
 });
 
+test('a DESTROY user whose construct is renamed is written by the new resource and stays enabled when the old one goes', async () => {
+  await deploy({ Contractor: CONTRACTOR });
+  const count = writes().length;
+  const result = await deploy({ ContractorRenamed: CONTRACTOR });
+  expect(result.ok).toBe(true);
+  expect(
+    result.stacks[0].events
+      .filter((e) => e.status === 'COMPLETE')
+      .map((e) => `${e.requestType} ${e.phase} ${e.logicalId.replace(/[0-9A-F]{8}$/, '')}`),
+  ).toEqual(['Create deploy ContractorRenamed', 'Delete cleanup Contractor']);
+  expect(writes().slice(count)).toEqual(['UpdateUser u-contractor']);
+  expect(user('u-contractor').status).toBe('ENABLED');
+  // and removing it for good still disables it
+  await deploy({});
+  expect(writes().slice(count)).toEqual(['UpdateUser u-contractor', 'DisableUser u-contractor']);
+});
+
 test('a failed update is rolled back: the users are back to the last deployed declaration', async () => {
   await deploy({ Analyst: ANALYST, Contractor: CONTRACTOR }, 1);
   const before = { ...user('u-quant-analyst') };
@@ -203,7 +220,7 @@ test('a parameter without a default takes the value given (--parameter), and wit
     });
   });
   await expect(localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url })).rejects.toThrow(
-    'cannot resolve {"Ref": "LastName"}: give it with --parameter LastName=VALUE',
+    'Users/Analyst: cannot resolve {"Ref": "LastName"}: give it with --parameter LastName=VALUE',
   );
   expect(user('u-quant-analyst').lastName).toBe('Byron');
   const result = await localDeploy({

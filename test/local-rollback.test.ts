@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import type { EmulatorState, UserRecord } from '../local/emulator-state';
+import { loadDeployState } from '../local/deploy-state';
 import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
+import { claimKey } from '../lambda/user-claim';
 import { demoState } from './support/demo-state';
 import { ENVIRONMENT } from './support/events';
 import type { UserSpec } from './support/roles';
@@ -89,8 +91,13 @@ test('after a failed deploy every user and field it touched is as before: update
   // The adopted DESTROY user is back as it was, and not disabled.
   expect(fieldsOf('u-quant-analyst')).toEqual(analystBefore);
   expect(analystBefore.status).toBe('ENABLED');
-  // The snapshots were used and deleted.
-  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toEqual([]);
+  // The snapshots were used and deleted, and the claims the failed Creates took given up: what is left is
+  // the engineer's claim from its first deploy.
+  const { stackId } = loadDeployState(join(workDir, '.finspace-local', 'deployments.json')).Users;
+  const engineerClaim = claimKey(stackId, { environmentId: ENVIRONMENT, userId: 'u-data-engineer' });
+  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toEqual([
+    JSON.stringify([{ S: engineerClaim }]),
+  ]);
 
   // and the handler said what it did, without a name
   const log = readFileSync(join(workDir, '.finspace-local', 'handler.log'), 'utf8');
@@ -108,9 +115,9 @@ test('deliberate changes leave FinSpace as it is; snapshots are sealed at rest',
   const analyst = fieldsOf('u-quant-analyst');
 
   // The snapshots of that deploy are kept (until their time to live, or the next event) in the persisted
-  // state: two of them, and not one name in plain text.
+  // state: two of them, beside the two users' claims (lambda/user-claim.ts), and not one name in plain text.
   const tables = state().dynamodb ?? {};
-  expect(Object.values(tables).flatMap((t) => Object.keys(t.items))).toHaveLength(2);
+  expect(Object.values(tables).flatMap((t) => Object.keys(t.items))).toHaveLength(2 + 2);
   for (const name of NAMES) expect(JSON.stringify(tables)).not.toContain(name);
 
   // The next deploy stops declaring the engineer's API access and names, and removes the RETAIN analyst.
@@ -118,6 +125,7 @@ test('deliberate changes leave FinSpace as it is; snapshots are sealed at rest',
   expect(result.ok).toBe(true);
   expect(fieldsOf('u-data-engineer')).toEqual({ ...engineer, lastName: 'Hopper' });
   expect(fieldsOf('u-quant-analyst')).toEqual(analyst);
-  // and the snapshots of the deploy before went with it; only the one of this deploy's write is left
-  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toHaveLength(1);
+  // and the snapshots of the deploy before went with it; only the one of this deploy's write is left,
+  // beside the claims, which expire in a day
+  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toHaveLength(1 + 2);
 });

@@ -170,7 +170,12 @@ describe('snapshots', () => {
   test('are taken before the first write, keyed by the properties applied, and expire', async () => {
     const { outbound, run } = setup();
     await run(createEvent(FAILED));
-    expect(outbound.calls.map((c) => c.operation).slice(-3)).toEqual(['getUser', 'putSnapshot', 'updateUser']);
+    expect(outbound.calls.map((c) => c.operation).slice(-4)).toEqual([
+      'getUser',
+      'putSnapshot',
+      'putClaim',
+      'updateUser',
+    ]);
     const snapshot = outbound.snapshots.get(key(FAILED));
     expect(snapshot?.user).toEqual({
       userId: 'u-quant-analyst',

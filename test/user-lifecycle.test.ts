@@ -8,6 +8,7 @@ import {
   onEvent,
   type Outcome,
 } from '../lambda/user-lifecycle';
+import { SNAPSHOT_TTL_SECONDS } from '../lambda/consts';
 import { createEvent, deleteEvent, ENVIRONMENT, properties, updateEvent } from './support/events';
 import { FakeOutbound, serviceError } from './support/fake-outbound';
 
@@ -32,9 +33,10 @@ describe('Create', () => {
       'getProgrammaticAccessCredentials',
       'getUser', // the lockout check (lambda/lockout.ts) and the rollback snapshot (lambda/rollback.ts)
       'putSnapshot',
+      'putClaim', // this resource holds the user now (lambda/user-claim.ts)
       'updateUser',
     ]);
-    const [, assume, exchange, getUser, , update] = outbound.calls;
+    const [, assume, exchange, getUser, , , update] = outbound.calls;
     expect(assume.input).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin' });
     expect(exchange).toMatchObject({
       signedWith: 'ASIAADMINROLE',
@@ -222,6 +224,15 @@ describe('Update', () => {
     expect(outbound.calls).toEqual([]);
   });
 
+  test('its rollback: nothing was applied, so nothing is undone, nothing is written', async () => {
+    const { outbound, run, outcomes } = setup();
+    outbound.stackStatusNow = 'UPDATE_ROLLBACK_IN_PROGRESS';
+    // CloudFormation sends the refused properties back as the old ones, the last good ones as the new
+    await run(updateEvent(PHYSICAL_ID, properties(), properties({ FirstName: ' ' })));
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+    expect(outcomes).toEqual(['no-snapshot']);
+  });
+
   test('to apiAccess DISABLED with a principal sends both (FinSpace keeps the principal on record)', async () => {
     const { outbound, run, outcomes } = setup();
     const principal = 'arn:aws:iam::123456789012:role/DataPipeline';
@@ -258,6 +269,60 @@ describe('Delete', () => {
       },
     ]);
     expect(outcomes).toEqual(['disabled']);
+  });
+
+  describe('of a user another resource of the stack took over (a renamed construct, an adopted user)', () => {
+    const DESTROY = properties({ RemovalPolicy: 'destroy' });
+    const as = (logicalId: string, event: LifecycleEvent): LifecycleEvent => ({
+      ...event,
+      LogicalResourceId: logicalId,
+    });
+
+    test('the new resource wrote it first: the old one is deleted and the user stays enabled', async () => {
+      const { outbound, run, outcomes } = setup();
+      await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+      await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+      expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser']);
+      expect(outcomes).toEqual(['updated', 'moved']);
+    });
+
+    test('the resource that holds it is deleted: the user is disabled', async () => {
+      const { outbound, run, outcomes } = setup();
+      await run(as('DataEngineer', createEvent(DESTROY)));
+      await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+      expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser', 'disableUser']);
+      expect(outcomes).toEqual(['updated', 'disabled']);
+    });
+
+    test('a rollback took the new resource away again: deleting the old one later disables the user', async () => {
+      const { outbound, run, outcomes } = setup();
+      await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      outbound.stackStatusNow = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
+      await run(as('DataEngineerRenamed', deleteEvent(PHYSICAL_ID, DESTROY)));
+      expect(outbound.claims.size).toBe(0);
+      outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+      await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+      expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser', 'updateUser', 'disableUser']);
+      expect(outcomes).toEqual(['updated', 'restored', 'disabled']);
+    });
+
+    test('a claim holds for its time to live (one stack operation), not after', async () => {
+      let clock = Date.now();
+      const now = () => clock;
+      const outbound = new FakeOutbound();
+      const credentials = new FinspaceCredentialsCache(credentialsFetcher(outbound, now), now);
+      const outcomes: Outcome[] = [];
+      const run = (event: LifecycleEvent) =>
+        onEvent(event, { outbound, credentials, now, report: (o) => outcomes.push(o) });
+      await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+      clock += (SNAPSHOT_TTL_SECONDS - 60) * 1000;
+      await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+      clock += 120 * 1000;
+      await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+      expect(outcomes).toEqual(['updated', 'moved', 'disabled']);
+    });
   });
 
   test('with DESTROY of a user FinSpace no longer has succeeds', async () => {
@@ -310,9 +375,9 @@ describe('only while CloudFormation deploys the stack', () => {
     await expect(run(grant)).rejects.toThrow(`refused: the stack is ${status}, not being deployed`);
     const destroy = deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' }));
     await expect(run(destroy)).rejects.toThrow(`refused: the stack is ${status}`);
-    expect(outbound.calls.map((c) => c.operation).filter((o) => o !== 'stackStatus' && o !== 'deleteSnapshot')).toEqual(
-      [],
-    );
+    // the handler's own table may be read or tidied; nothing reaches STS or FinSpace
+    const stackServices = new Set(['stackStatus', 'deleteSnapshot', 'getClaim']);
+    expect(outbound.calls.map((c) => c.operation).filter((o) => !stackServices.has(o))).toEqual([]);
   });
 
   test.each([

@@ -6,6 +6,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import type { GetUserOutput } from '../../finspace/client';
 import type { AssumeRoleOptions, Outbound } from '../../lambda/outbound';
 import type { Snapshot } from '../../lambda/snapshot-store';
+import type { UserClaim } from '../../lambda/user-claim';
 
 export const IAM_CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: 'ASIAADMINROLE',
@@ -38,6 +39,7 @@ export class FakeOutbound implements Outbound {
   readonly users = new Map<string, GetUserOutput>();
   /** The snapshot table. */
   readonly snapshots = new Map<string, Snapshot>();
+  readonly claims = new Map<string, UserClaim>();
   /** What DescribeStacks answers. */
   stackStatusNow = 'UPDATE_IN_PROGRESS';
   private issued = 0;
@@ -114,6 +116,21 @@ export class FakeOutbound implements Outbound {
   async deleteSnapshot(key: string) {
     this.record('deleteSnapshot', undefined, { key });
     this.snapshots.delete(key);
+  }
+
+  async getClaim(key: string) {
+    this.record('getClaim', undefined, { key });
+    return this.claims.get(key);
+  }
+
+  async putClaim(claim: UserClaim) {
+    this.record('putClaim', undefined, { key: claim.key, holder: claim.holder });
+    this.claims.set(claim.key, claim);
+  }
+
+  async deleteClaim(key: string) {
+    this.record('deleteClaim', undefined, { key });
+    this.claims.delete(key);
   }
 
   async disableUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['disableUser']>[1]) {
