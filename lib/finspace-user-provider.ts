@@ -53,6 +53,14 @@ export interface FinspaceUserProviderOptions {
    */
   readonly handlerRoleName?: string;
   /**
+   * The name of the handler function, so that a service control policy or
+   * an identity policy can deny `lambda:InvokeFunction` on exactly it to
+   * every principal but the deploying role (README "Credentials", step 4).
+   * A name is unique in an account and region: one stack per region may use it.
+   * @default - a name CloudFormation generates
+   */
+  readonly handlerFunctionName?: string;
+  /**
    * A permissions boundary for the handler's role. (`iam.PermissionsBoundary.of(scope).apply(policy)`,
    * the CDK's own, sets one on every role of a scope, this one included.)
    * @default - none
@@ -129,7 +137,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     if (stack.node.tryFindChild(FinspaceUserProvider.ID) !== undefined) {
       throw new Error(
         `${stack.node.path}: FinspaceUserProvider.configure must be called before the stack's first FinspaceUser ` +
-          '(its provider already exists)',
+          'and before outputHandlerRoleArn (its provider already exists)',
       );
     }
     return new FinspaceUserProvider(stack, FinspaceUserProvider.ID, options);
@@ -143,7 +151,14 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
   static outputHandlerRoleArn(scope: Construct, options: HandlerRoleArnOutputOptions = {}): CfnOutput {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(HANDLER_ROLE_ARN_OUTPUT_ID);
-    if (existing instanceof CfnOutput) return existing;
+    if (existing instanceof CfnOutput) {
+      if (options.exportName !== undefined && existing.exportName !== options.exportName) {
+        throw new Error(
+          `${stack.node.path}: the handler role's ARN is already an output, exported as ${existing.exportName ?? '(not exported)'}, not ${options.exportName}`,
+        );
+      }
+      return existing;
+    }
     return new CfnOutput(stack, HANDLER_ROLE_ARN_OUTPUT_ID, {
       value: FinspaceUserProvider.of(stack).handlerRole.roleArn,
       description: 'The role the FinspaceUser handler runs as: trust it in each admin role (sts:AssumeRole)',
@@ -183,6 +198,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     const snapshots = snapshotTable(this, 'Snapshots', handlerRole);
 
     this.handler = new lambda.Function(this, 'Handler', {
+      functionName: options.handlerFunctionName,
       description: 'Applies Custom::FinspaceUser resources to Amazon FinSpace',
       // Bundled once when this library was built (index.js + the SDK calls beside it): synth bundles nothing.
       code: lambda.Code.fromAsset(handlerAssetDir()),

@@ -18,7 +18,7 @@ import { startCloudFormationEndpoint } from './cloudformation-endpoint';
 import { provisionTables } from './provision-tables';
 import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
-import { resolveProperties } from '../cli/resolve-properties';
+import { resolveProperties, UnresolvableError } from '../cli/resolve-properties';
 import { seedFromDeclarations } from './seed';
 import { type DeploymentResult, deployStack, type DesiredResource, type ResourceEvent } from './stack-deployment';
 
@@ -95,11 +95,21 @@ export function desiredResources(
       stack.users.map((u) => ({
         logicalId: u.logicalId,
         path: u.path,
-        properties: resolveProperties(u.properties, stack.template, context),
+        properties: resolvedOrNamed(u.path, () => resolveProperties(u.properties, stack.template, context)),
       })),
     );
   }
   return desiredByStack;
+}
+
+/** A value that cannot be resolved here fails naming the resource: an app may have many stacks. */
+function resolvedOrNamed<T>(path: string, resolved: () => T): T {
+  try {
+    return resolved();
+  } catch (error) {
+    if (!(error instanceof UnresolvableError)) throw error;
+    throw new UnresolvableError(`${path}: ${error.message}`);
+  }
 }
 
 /** The resolved properties of every user an assembly declares (none when there is no assembly). */

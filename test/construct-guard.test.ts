@@ -79,14 +79,19 @@ describe('the handler role', () => {
       Value: { 'Fn::GetAtt': [expect.stringMatching(/HandlerRole/), 'Arn'] },
       Export: { Name: 'FinspaceHandlerRoleArn' },
     });
+    // asked again for another export name: refused, not quietly given the first one
+    expect(() => FinspaceUserProvider.outputHandlerRoleArn(stack, { exportName: 'Other' })).toThrow(
+      "Test: the handler role's ARN is already an output, exported as FinspaceHandlerRoleArn, not Other",
+    );
   });
 
-  test("configure: the handler role's path, name and permissions boundary, for an SCP or a trust policy", () => {
+  test("configure: the handler role's path, name and permissions boundary, the function's name, for an SCP or a trust policy", () => {
     const stack = new Stack(new App(), 'Test');
     const boundary = iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'FinspaceBoundary');
     FinspaceUserProvider.configure(stack, {
       rolePath: '/finspace-user/',
       handlerRoleName: 'finspace-user-handler-test',
+      handlerFunctionName: 'finspace-user-handler-test',
       permissionsBoundary: boundary,
     });
     declareUser(stack, 'User', BASE);
@@ -104,12 +109,18 @@ describe('the handler role', () => {
     });
     // the handler's is the stack's one role
     template.resourceCountIs('AWS::IAM::Role', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'finspace-user-handler-test' });
   });
 
   test('configure after the first FinspaceUser is refused: the provider exists already', () => {
     const stack = stackWith();
     expect(() => FinspaceUserProvider.configure(stack, { rolePath: '/x/' })).toThrow(
       /must be called before the stack's first FinspaceUser/,
+    );
+    const outputFirst = new Stack(new App(), 'Test');
+    FinspaceUserProvider.outputHandlerRoleArn(outputFirst);
+    expect(() => FinspaceUserProvider.configure(outputFirst, { rolePath: '/x/' })).toThrow(
+      /before the stack's first FinspaceUser and before outputHandlerRoleArn/,
     );
   });
 });
