@@ -96,8 +96,11 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
   if (event.RequestType === 'Delete') {
     const physicalId = event.PhysicalResourceId ?? event.RequestId;
     const target = deleteTarget(physicalId, event.ResourceProperties);
-    // A physical id we did not issue is a Create that failed: FinSpace has nothing of ours.
+    // A physical id we did not issue is a Create that failed: FinSpace has nothing of ours. It may have
+    // claimed the user before its write failed: the claim goes with it.
     if (target.kind === 'not-issued') {
+      const failed = parseResourceProperties(event.ResourceProperties);
+      if (failed.ok) await releaseClaim(event, failed.declaration, deps);
       report('skipped');
       return { PhysicalResourceId: physicalId };
     }
@@ -109,8 +112,9 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
       const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
       // A rollback deletes what the failed deploy created: the user goes back to its before-values, whatever the policy.
       if (await inRollback(event, deps)) {
-        report(await restoreUser(event, declaration, deps, finspace, clientTokenFor(event, 'UpdateUser')));
+        // The resource goes whatever the restore does (an operator may skip it): its claim first.
         await releaseClaim(event, declaration, deps);
+        report(await restoreUser(event, declaration, deps, finspace, clientTokenFor(event, 'UpdateUser')));
         return { PhysicalResourceId: physicalId };
       }
       await forgetUser(event, declaration, deps);
@@ -121,7 +125,9 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
     }
     if (target.kind === 'cannot-act') throw new LifecycleError(target.reason);
     // Renamed, or adopted by another construct: the new resource wrote the user first, and keeps it enabled.
-    if ((await otherHolder(event, target.target, deps)) !== undefined) {
+    // Only in an update's cleanup, where the stack stays: when it is deleted, nothing declares the user any more.
+    const cleanup = (await deps.stackStatus()) === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+    if (cleanup && (await otherHolder(event, target.target, deps)) !== undefined) {
       report('moved');
       return { PhysicalResourceId: physicalId };
     }
@@ -149,6 +155,8 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
     return response;
   }
   if (previous) {
+    // Undoing a replacement that failed (to another user): the user it claimed is not this resource's after all.
+    if (!sameUser(previous, declaration) && (await inRollback(event, deps))) await releaseClaim(event, previous, deps);
     // Neither this change nor its undoing touches FinSpace: nothing to ask, nothing to write.
     if (!changesFinspace(previous, declaration) && !changesFinspace(declaration, previous)) {
       report('unchanged');
@@ -238,6 +246,10 @@ function disable(event: LifecycleEvent, target: UserTarget, deps: EventDeps): Pr
       throw error;
     }
   });
+}
+
+function sameUser(a: UserDeclaration, b: UserDeclaration): boolean {
+  return a.environmentId === b.environmentId && a.userId === b.userId;
 }
 
 function attributesOf(declaration: UserDeclaration): Record<string, string> {

@@ -91,8 +91,8 @@ test('after a failed deploy every user and field it touched is as before: update
   // The adopted DESTROY user is back as it was, and not disabled.
   expect(fieldsOf('u-quant-analyst')).toEqual(analystBefore);
   expect(analystBefore.status).toBe('ENABLED');
-  // The snapshots were used and deleted, and the claims the failed Creates took given up: what is left is
-  // the engineer's claim from its first deploy.
+  // The snapshots were used and deleted, and the adopted analyst's claim given up by its rollback Delete (the
+  // ghost failed at GetUser, before it claimed): what is left is the engineer's claim from its first deploy.
   const { stackId } = loadDeployState(join(workDir, '.finspace-local', 'deployments.json')).Users;
   const engineerClaim = claimKey(stackId, { environmentId: ENVIRONMENT, userId: 'u-data-engineer' });
   expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toEqual([

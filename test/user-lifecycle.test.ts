@@ -290,6 +290,7 @@ describe('Delete', () => {
     test('the resource that holds it is deleted: the user is disabled', async () => {
       const { outbound, run, outcomes } = setup();
       await run(as('DataEngineer', createEvent(DESTROY)));
+      outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
       expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser', 'disableUser']);
       expect(outcomes).toEqual(['updated', 'disabled']);
@@ -305,6 +306,49 @@ describe('Delete', () => {
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
       expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser', 'updateUser', 'disableUser']);
       expect(outcomes).toEqual(['updated', 'restored', 'disabled']);
+    });
+
+    test('a Create that claimed the user and then failed gives the claim up with its rollback Delete', async () => {
+      const { outbound, run, outcomes } = setup();
+      outbound.failNext('updateUser', serviceError('InternalServerException', 'try again', 500));
+      await expect(run(as('DataEngineerRenamed', createEvent(DESTROY)))).rejects.toThrow(/UpdateUser/);
+      expect(outbound.claims.size).toBe(1);
+      outbound.stackStatusNow = 'ROLLBACK_IN_PROGRESS';
+      await run(as('DataEngineerRenamed', deleteEvent(CREATE_FAILED_PHYSICAL_ID, DESTROY)));
+      expect(outbound.claims.size).toBe(0);
+      // a later deploy that removes the old resource for good disables the user
+      outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+      await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+      expect(outcomes).toEqual(['skipped', 'disabled']);
+    });
+
+    test('a replacement to another user that failed gives that user up when it is rolled back', async () => {
+      const { outbound, run } = setup();
+      const other = properties({ UserId: 'u-other', RemovalPolicy: 'destroy' });
+      outbound.failNext('updateUser', serviceError('InternalServerException', 'try again', 500));
+      const replace = updateEvent(`${ENVIRONMENT}/u-other`, DESTROY, other);
+      await expect(run(as('DataEngineer', replace))).rejects.toThrow(/UpdateUser/);
+      expect(outbound.claims.size).toBe(1);
+      outbound.stackStatusNow = 'UPDATE_ROLLBACK_IN_PROGRESS';
+      await run(as('DataEngineer', updateEvent(`${ENVIRONMENT}/u-other`, other, DESTROY)));
+      expect(outbound.claims.size).toBe(0);
+    });
+
+    test('a rollback Delete gives the claim up even when its restore fails', async () => {
+      const { outbound, run } = setup();
+      await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      outbound.stackStatusNow = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
+      outbound.failNext('getSnapshot', serviceError('InternalServerError', 'try again', 500));
+      await expect(run(as('DataEngineerRenamed', deleteEvent(PHYSICAL_ID, DESTROY)))).rejects.toThrow(/GetItem/);
+      expect(outbound.claims.size).toBe(0);
+    });
+
+    test('when the stack is deleted, another holder does not keep the user enabled: nothing declares it any more', async () => {
+      const { outbound, run, outcomes } = setup();
+      await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      outbound.stackStatusNow = 'DELETE_IN_PROGRESS';
+      await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+      expect(outcomes).toEqual(['updated', 'disabled']);
     });
 
     test('a claim holds for its time to live (one stack operation), not after', async () => {
@@ -341,11 +385,12 @@ describe('Delete', () => {
     );
   });
 
-  test('after a failed Create (the physical id its FAILED answer gave) makes no call', async () => {
+  test('after a failed Create (the physical id its FAILED answer gave) makes no STS or FinSpace call', async () => {
     const { outbound, run, outcomes } = setup();
     const marker = CREATE_FAILED_PHYSICAL_ID;
     const response = await run(deleteEvent(marker, properties({ RemovalPolicy: 'destroy' })));
-    expect(outbound.calls).toEqual([]);
+    // no STS or FinSpace call: only a look for a claim the failed Create may have taken (it took none here)
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['getClaim']);
     expect(outcomes).toEqual(['skipped']);
     expect(response.PhysicalResourceId).toBe(marker);
   });
