@@ -130,6 +130,13 @@ function makeStackServices(config: ServiceConfig, tableName: string | undefined)
     return tableName;
   };
   const keyOf = (key: string) => ({ [SNAPSHOT_KEY_ATTRIBUTE]: { S: key } });
+  // Snapshots and claims alike: read what the last write left, not an eventually consistent copy.
+  const getItem = async (key: string, signal?: AbortSignal) =>
+    (
+      await dynamodb.send(new ddb.GetItemCommand({ TableName: table(), Key: keyOf(key), ConsistentRead: true }), {
+        abortSignal: signal,
+      })
+    ).Item;
   return {
     async stackStatus(stackId: string, signal?: AbortSignal): Promise<string> {
       const { Stacks } = await cloudformation.send(new cfn.DescribeStacksCommand({ StackName: stackId }), {
@@ -140,10 +147,7 @@ function makeStackServices(config: ServiceConfig, tableName: string | undefined)
       return status;
     },
     async getSnapshot(key: string, signal?: AbortSignal): Promise<Snapshot | undefined> {
-      const { Item } = await dynamodb.send(
-        new ddb.GetItemCommand({ TableName: table(), Key: keyOf(key), ConsistentRead: true }),
-        { abortSignal: signal },
-      );
+      const Item = await getItem(key, signal);
       if (!Item) return undefined;
       return {
         key,
@@ -175,10 +179,7 @@ function makeStackServices(config: ServiceConfig, tableName: string | undefined)
       }
     },
     async getClaim(key: string, signal?: AbortSignal): Promise<UserClaim | undefined> {
-      const { Item } = await dynamodb.send(
-        new ddb.GetItemCommand({ TableName: table(), Key: keyOf(key), ConsistentRead: true }),
-        { abortSignal: signal },
-      );
+      const Item = await getItem(key, signal);
       if (!Item?.holder?.S) return undefined;
       return { key, holder: Item.holder.S, expiresAt: Number(Item[SNAPSHOT_TTL_ATTRIBUTE]?.N ?? 0) };
     },
