@@ -96,17 +96,16 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
   if (event.RequestType === 'Delete') {
     const physicalId = event.PhysicalResourceId ?? event.RequestId;
     const target = deleteTarget(physicalId, event.ResourceProperties);
+    // Snapshots and claims are kept under the declaration a forward event applied: properties that no
+    // longer parse have none to find, and are deleted as guard decides below.
+    const parsed = parseResourceProperties(event.ResourceProperties);
     // A physical id we did not issue is a Create that failed: FinSpace has nothing of ours. It may have
     // claimed the user before its write failed: the claim goes with it.
     if (target.kind === 'not-issued') {
-      const failed = parseResourceProperties(event.ResourceProperties);
-      if (failed.ok) await releaseClaim(event, failed.declaration, deps);
+      if (parsed.ok) await releaseClaim(event, parsed.declaration, deps);
       report('skipped');
       return { PhysicalResourceId: physicalId };
     }
-    // Snapshots are kept under the declaration a forward event applied: properties that no longer
-    // parse have none to find, and are deleted as guard decides below.
-    const parsed = parseResourceProperties(event.ResourceProperties);
     if (parsed.ok) {
       const declaration = parsed.declaration;
       const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
