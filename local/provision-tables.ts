@@ -4,7 +4,7 @@
 import { HttpRequest } from '@smithy/core/protocols';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { LocalTableSpec } from '../cli/cloud-assembly';
+import type { LocalTableSpec } from '../toolkit/cloud-assembly';
 import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 
 async function dynamodbCall(endpoint: string, operation: string, input: unknown): Promise<void> {
