@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
-import { FinspaceUserType } from '../lib';
+import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import { startEmulator } from '../local/emulator';
 import { saveState } from '../local/emulator-state';
 import { localDeploy } from '../local/local-deploy';
@@ -17,6 +17,7 @@ import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { clientFor, finspaceCredentials } from './support/emulator-session';
 import { declareUser } from './support/roles';
 import { demoState } from './support/demo-state';
+import { PIPELINE_ROLE } from './support/import-state';
 
 let workDir: string;
 let stateDir: string;
@@ -198,4 +199,56 @@ test.each([
   );
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout).summary).toMatch(/^3 FinSpace users: 0 to update, 3 unchanged/);
+});
+
+test('each user shows its status: a DISABLED user stays disabled; a principal on record, not declared, is named when API access turns on', async () => {
+  const state = demoState();
+  const users = state.environments[ENVIRONMENT];
+  users['u-data-engineer'].status = 'DISABLED';
+  // API access was switched off; FinSpace keeps the principal on record.
+  Object.assign(users['u-contractor'], { apiAccess: 'DISABLED', apiAccessPrincipalArn: PIPELINE_ROLE });
+  saveState(join(stateDir, 'emulator.json'), state);
+  const cdkOut = synthApp(workDir, (app) => {
+    const stack = new Stack(app, 'Users');
+    const common = { environmentId: ENVIRONMENT, adminRoleArn: ADMIN_ROLE };
+    declareUser(stack, 'Engineer', { ...common, userId: 'u-data-engineer', type: FinspaceUserType.APP_USER });
+    declareUser(stack, 'Contractor', {
+      ...common,
+      userId: 'u-contractor',
+      type: FinspaceUserType.APP_USER,
+      apiAccess: FinspaceApiAccess.ENABLED,
+    });
+  });
+
+  const result = await plan(cdkOut, '--json');
+  expect(result.code).toBe(2);
+  expect(JSON.parse(result.output).users).toEqual([
+    expect.objectContaining({
+      path: 'Users/Engineer',
+      status: 'no-change',
+      liveStatus: 'DISABLED',
+      resourceChange: 'create',
+    }),
+    expect.objectContaining({
+      path: 'Users/Contractor',
+      status: 'update',
+      liveStatus: 'ENABLED',
+      changes: [{ field: 'apiAccess', live: 'DISABLED', declared: 'ENABLED' }],
+      dormantPrincipal: PIPELINE_ROLE,
+    }),
+  ]);
+
+  const table = (await plan(cdkOut)).output;
+  expect(table).toMatch(
+    /^Users\/Engineer\s+u-data-engineer\s+DISABLED\s+new resource: no change\s+DISABLED in FinSpace: the deploy leaves it disabled/m,
+  );
+  expect(table).toContain(
+    `apiAccess: DISABLED → ENABLED; API access turns on for the principal on record ${PIPELINE_ROLE}, which is not declared: it becomes able to get credentials`,
+  );
+  expect(table).toContain(
+    '1 disabled in FinSpace (the deploy leaves it so), 1 undeclared principal newly able to get credentials',
+  );
+  const markdown = (await plan(cdkOut, '--markdown')).output;
+  expect(markdown).toContain('| ⛔ | `Users/Engineer` | `u-data-engineer` | `DISABLED` | new resource: no change |');
+  expect(markdown).toContain(`the principal on record \`${PIPELINE_ROLE}\`, which is not declared`);
 });
