@@ -72,7 +72,7 @@ export async function runPlan(argv: string[], out: NodeJS.WritableStream = proce
   const cdkOut = resolve(projectDir, values['cdk-out'] ?? 'cdk.out');
   let emulator: Emulator | undefined;
   try {
-    if (!values['no-synth']) synthesize(projectDir, cdkOut, keyValues(values.context));
+    if (!values['no-synth']) await synthesize(projectDir, cdkOut, keyValues(values.context));
     const stacks = readStacks(cdkOut);
     const local = values.local || values.endpoint !== undefined;
     const stateDir = resolve(projectDir, values['state-dir'] ?? '.finspace-local');
