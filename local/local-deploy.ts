@@ -97,6 +97,8 @@ export function desiredResources(
         logicalId: u.logicalId,
         path: u.path,
         properties: resolvedOrNamed(u.path, () => resolveProperties(u.properties, stack.template, context)),
+        ...(u.deletionPolicy === undefined ? {} : { deletionPolicy: u.deletionPolicy }),
+        ...(u.updateReplacePolicy === undefined ? {} : { updateReplacePolicy: u.updateReplacePolicy }),
       })),
     );
   }

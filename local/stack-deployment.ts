@@ -15,6 +15,10 @@ export interface DesiredResource {
   readonly path: string;
   /** Resolved properties, as CloudFormation would send them. */
   readonly properties: Record<string, unknown>;
+  /** The template's DeletionPolicy attribute, kept with what is deployed: a later removal is governed by it. */
+  readonly deletionPolicy?: string;
+  /** The template's UpdateReplacePolicy attribute. */
+  readonly updateReplacePolicy?: string;
 }
 
 export interface DeployedResource extends DesiredResource {
