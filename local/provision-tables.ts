@@ -1,10 +1,11 @@
 // CloudFormation creates a stack's tables before the functions that use
 // them: the local deploy does the same against the local endpoint, with
-// CreateTable (and the table's resource policy) and UpdateTimeToLive, as the
-// role that deploys the stack would. A table that exists already is kept,
-// and given the template's policy when its own differs (CloudFormation
-// would leave a policy changed out of band alone until the template's
-// changed; here the template's always stands).
+// CreateTable (and the table's resource policy) and UpdateTimeToLive, signed
+// as the local deployer, who stands for the role that deploys the stack. A
+// table that exists already is kept, and given the template's policy and
+// time to live when its own differ (CloudFormation would leave a policy
+// changed out of band alone until the template's changed; here the
+// template's always stands).
 import { HttpRequest } from '@smithy/core/protocols';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';

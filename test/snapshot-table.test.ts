@@ -138,8 +138,11 @@ describe('judged as IAM would, the synthesized policy', () => {
   const deniedTo = (principalArn: string, action: string) =>
     denyingStatement(parseResourcePolicy(resolved), { action, resourceArn: TABLE, principalArn })?.sid;
 
-  // What CloudFormation does to an AWS::DynamoDB::Table as it creates, updates and deletes it.
+  // What CloudFormation does to an AWS::DynamoDB::Table as it creates, updates and deletes it: the table's
+  // control plane, never an item.
   const CLOUDFORMATION_ACTIONS = [
+    'dynamodb:ImportTable',
+    'dynamodb:DescribeImport',
     'dynamodb:DescribeTable',
     'dynamodb:UpdateTable',
     'dynamodb:DeleteTable',
