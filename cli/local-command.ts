@@ -8,7 +8,7 @@ import { eventLine, Spinner, usersTable } from '../local/deploy-report';
 import type { EmulatorState } from '../local/emulator-state';
 import { type LocalDeployResult, localDeploy } from '../local/local-deploy';
 import { keyValues } from './key-values';
-import { MASK, maskedUser, type RenderOptions } from './name-masking';
+import { MASK, maskedUser, type RenderOptions } from '../toolkit/name-masking';
 import { synthesize } from './synth';
 
 export const LOCAL_HELP = `Usage: finspace-user local [options]

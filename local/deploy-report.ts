@@ -1,7 +1,7 @@
 // What a person reads while `npm start` runs: a line per resource event, a
 // spinner while events are in flight, and the users before and after.
 import type { GetUserOutput } from '../finspace/client';
-import { masked, type RenderOptions } from '../cli/name-masking';
+import { masked, type RenderOptions } from '../toolkit/name-masking';
 import type { ResourceEvent } from './stack-deployment';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

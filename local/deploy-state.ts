@@ -2,7 +2,7 @@
 // sends exactly the Update and Delete events a real redeploy would.
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { HandlerFunction } from '../cli/cloud-assembly';
+import type { HandlerFunction } from '../toolkit/cloud-assembly';
 import { makeTreePrivate, privateDir, writePrivateFile } from './private-files';
 import { type DeployedStack, newStackId } from './stack-deployment';
 

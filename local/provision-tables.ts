@@ -9,8 +9,8 @@
 import { HttpRequest } from '@smithy/core/protocols';
 import { Hash } from '@smithy/core/serde';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { LocalTableSpec, StackUsers, Template } from '../cli/cloud-assembly';
-import { type ResolveContext, resolveProperties } from '../cli/resolve-properties';
+import type { LocalTableSpec, StackUsers, Template } from '../toolkit/cloud-assembly';
+import { type ResolveContext, resolveProperties } from '../toolkit/resolve-properties';
 import { LOCAL_ACCOUNT, LOCAL_DEPLOYER_CREDENTIALS, LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from './emulator-state';
 import { withStandIns } from './resource-policy';
 

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { RESOURCE_TYPE } from '../lambda/resource-properties';
 import { CREATE_FAILED_PHYSICAL_ID } from '../lambda/cfn-response';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
-import type { HandlerFunction } from '../cli/cloud-assembly';
+import type { HandlerFunction } from '../toolkit/cloud-assembly';
 import type { Invoke } from './custom-resource-invoke';
 
 export interface DesiredResource {

@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
-import { readStacks } from '../cli/cloud-assembly';
+import { readStacks } from '../toolkit/cloud-assembly';
 import type { CloudFormationEndpoint } from '../local/cloudformation-endpoint';
 import { closeHandlerEndpoints, runBundledHandler, startHandlerEndpoints } from './support/bundled-handler';
 import { snapshotTableEnv } from './support/snapshot-table';

@@ -22,7 +22,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { type LocalTableSpec, readStacks, type StackUsers } from '../cli/cloud-assembly';
+import { type LocalTableSpec, readStacks, type StackUsers } from '../toolkit/cloud-assembly';
 import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import { awsOutbound } from '../lambda/aws-clients';
 import { parseResourceProperties } from '../lambda/resource-properties';

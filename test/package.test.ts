@@ -105,7 +105,7 @@ function importsUnder(dir: string): { from: string; to: string }[] {
 }
 
 test('shipped code never imports the example app, the tests, the bench or the build scripts', () => {
-  const shipped = ['lib', 'lambda', 'finspace', 'cli', 'local'];
+  const shipped = ['lib', 'lambda', 'finspace', 'toolkit', 'cli', 'local'];
   const imports = shipped.flatMap(importsUnder);
   expect(imports.length).toBeGreaterThan(50);
   expect(imports.filter((i) => !shipped.includes(i.to.split('/')[0]))).toEqual([]);

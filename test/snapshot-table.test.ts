@@ -6,7 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { FinspaceUserProvider, FinspaceUserType } from '../lib';
 import { SNAPSHOT_ITEM_ACTIONS, SNAPSHOT_TABLE_ACTIONS, UNGUARDED_POLICY_WARNING } from '../lib/snapshot-table';
-import { resolveProperties } from '../cli/resolve-properties';
+import { resolveProperties } from '../toolkit/resolve-properties';
 import { denyingStatement, parseResourcePolicy } from '../local/resource-policy';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { declareUser } from './support/roles';

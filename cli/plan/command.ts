@@ -3,10 +3,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readStacks } from '../cloud-assembly';
+import { readStacks } from '../../toolkit/cloud-assembly';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/emulator-state';
-import { finspaceReader, localFinspaceReader } from '../finspace-reader';
+import { finspaceReader } from '../../toolkit/finspace-reader';
+import { localFinspaceReader } from '../../local/finspace-reader';
 import { keyValues } from '../key-values';
 import { synthesize } from '../synth';
 import { json, markdown, terminalTable } from './plan-report';

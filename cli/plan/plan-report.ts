@@ -1,6 +1,6 @@
 // The plan for people (a terminal table, a pull-request comment in Markdown)
 // and for tools (JSON). Names are masked unless asked for.
-import { MASK, masked, type RenderOptions } from '../name-masking';
+import { MASK, masked, type RenderOptions } from '../../toolkit/name-masking';
 import { DEPLOY_TIME, type Declared, type FieldChange, type UserPlan } from './user-plan';
 
 export type { RenderOptions };

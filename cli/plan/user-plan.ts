@@ -4,10 +4,10 @@ import { FINSPACE_FIELDS } from '../../finspace/constraints';
 import type { GetUserOutput } from '../../finspace/client';
 import { PROPERTY_NAMES } from '../../lambda/resource-properties';
 import { failure, LifecycleError } from '../../lambda/user-lifecycle';
-import type { StackUsers } from '../cloud-assembly';
-import type { FinspaceReader } from '../finspace-reader';
-import { SENSITIVE_FIELDS } from '../name-masking';
-import { resolveProperties, UnresolvableError } from '../resolve-properties';
+import type { StackUsers } from '../../toolkit/cloud-assembly';
+import type { FinspaceReader } from '../../toolkit/finspace-reader';
+import { SENSITIVE_FIELDS } from '../../toolkit/name-masking';
+import { resolveProperties, UnresolvableError } from '../../toolkit/resolve-properties';
 
 /** A value CloudFormation only knows at deploy time (a parameter without default, an attribute). */
 export const DEPLOY_TIME: unique symbol = Symbol('resolved at deploy time');

@@ -1,13 +1,13 @@
 // Reads users from FinSpace the way the handler reaches it: as a principal
 // that may assume the admin role, through the two-step credentials. Used by
-// the local deploy's report and by the plan, against the local endpoint or AWS.
+// the local deploy's report, the plan and the import, against the local endpoint or AWS
+// (local/finspace-reader.ts points it at the local endpoint).
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { FinspaceCredentialsCache } from '../finspace/credentials';
 import { FinspaceDataClient, type GetUserOutput } from '../finspace/client';
 import { resolveFinspaceEndpoint } from '../finspace/endpoint';
 import { awsOutbound, maxAttemptsFrom } from '../lambda/aws-clients';
 import { credentialsFetcher } from '../lambda/user-lifecycle';
-import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state';
 
 export interface ReadTarget {
   readonly environmentId: string;
@@ -70,13 +70,4 @@ export function finspaceReader(options: ReaderOptions = {}): FinspaceReader {
       }
     },
   };
-}
-
-/** A reader of the local endpoint at `endpoint`, acting as the principal the local handler runs as. */
-export function localFinspaceReader(endpoint: string, maxAttempts?: number): FinspaceReader {
-  const { accessKeyId, secretAccessKey } = LOCAL_HANDLER_CREDENTIALS;
-  return finspaceReader({
-    env: { AWS_REGION: LOCAL_REGION, AWS_ENDPOINT_URL: endpoint, AWS_MAX_ATTEMPTS: maxAttempts?.toString() },
-    caller: { accessKeyId, secretAccessKey },
-  });
 }
