@@ -16,7 +16,7 @@ NEWEST_AWS_CDK_LIB=2.278.0
 # cdk-nag 3 needs aws-cdk-lib ^2.257 (`npm view cdk-nag@3 peerDependencies`).
 CDK_NAG_FOR_NEWEST=3.0.2
 # The newest cdk-nag whose peer range accepts the oldest aws-cdk-lib we support (package.json
-# peerDependencies): `npm view cdk-nag@2 version peerDependencies` (2.36.54 on need ^2.176.0).
+# peerDependencies; 2.36.54 and later need ^2.176.0): app c checks it is.
 CDK_NAG_FOR_OLDEST=2.36.50
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -84,20 +84,27 @@ app_from_fixture() {
   check_app "$work/$name" "$@"
 }
 
+# The newest cdk-nag 2 release whose peer range accepts aws-cdk-lib $1 (one registry query).
+newest_nag_for() {
+  npm view 'cdk-nag@2' version peerDependencies --json | node -e '
+    const cmp = (a, b) => { const [x, y] = [a, b].map((v) => v.split(".").map(Number)); return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]; };
+    const floor = (range) => /^\^(\d+\.\d+\.\d+)$/.exec(range ?? "")?.[1];
+    const releases = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const fits = releases.filter((r) => floor(r.peerDependencies?.["aws-cdk-lib"]) && cmp(floor(r.peerDependencies["aws-cdk-lib"]), process.argv[1]) <= 0);
+    console.log(fits.map((r) => r.version).sort(cmp).pop() ?? "none");' "$1"
+}
+
 # The oldest aws-cdk-lib we support, with the cdk-nag that supports it; constructs at the lowest
 # version both our peer range and that cdk-nag's accept.
 app_c() {
-  local oldest nag_peers
+  local oldest newest_nag nag_constructs
   oldest=$(peer aws-cdk-lib)
-  nag_peers=$(npm view "cdk-nag@$CDK_NAG_FOR_OLDEST" peerDependencies --json)
-  local nag_cdk nag_constructs
-  nag_cdk=$(floor "$(node -p "($nag_peers)['aws-cdk-lib']")")
-  nag_constructs=$(floor "$(node -p "($nag_peers).constructs")")
-  if [ "$(higher "$oldest" "$nag_cdk")" != "$oldest" ]; then
-    echo "cdk-nag $CDK_NAG_FOR_OLDEST needs aws-cdk-lib $nag_cdk or later, but we support $oldest:" \
-      "set CDK_NAG_FOR_OLDEST to the newest cdk-nag 2 that accepts $oldest" >&2
+  newest_nag=$(newest_nag_for "$oldest")
+  if [ "$newest_nag" != "$CDK_NAG_FOR_OLDEST" ]; then
+    echo "the newest cdk-nag 2 that accepts aws-cdk-lib $oldest is $newest_nag: set CDK_NAG_FOR_OLDEST to it" >&2
     exit 2
   fi
+  nag_constructs=$(floor "$(npm view "cdk-nag@$CDK_NAG_FOR_OLDEST" peerDependencies.constructs)")
   app_from_fixture app-c "$oldest" "$(higher "$(peer constructs)" "$nag_constructs")" 2 "cdk-nag@$CDK_NAG_FOR_OLDEST"
 }
 

@@ -145,6 +145,14 @@ test('the embedded npm tarball is the npm package: the assembly the wheel was ge
   }
 });
 
+test("the wheel installs the package's commands, which run its bundled CLI in the jsii runtime's Node", () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const scripts = described.files.filter((f) => /\.data\/scripts\//.test(f)).map((f) => f.split('/').pop());
+  expect(scripts.sort()).toEqual(Object.keys(pkg.bin).sort());
+  // each one the bundle named in `bin`, shipped in the embedded tarball
+  for (const bin of Object.values(pkg.bin)) expect(described.tarballMembers[`package/${bin}`]).toBeDefined();
+});
+
 test('the tarball alone synthesizes the same stack as the sources: its handler asset is found inside it', () => {
   // Unpacked as the jsii runtime does for a Python app; aws-cdk-lib resolves from this project.
   const unpacked = join(root, 'node_modules', '.finspace-user-jsii-test');
