@@ -428,15 +428,17 @@ async function coldRun(variant: Variant, users: number, work: string, validation
   return { loadMs, synthMs, processMs: wallMs };
 }
 
-/** The fresh processes load dist/, which must be compiled from the current sources. */
+/** The fresh processes load dist/, which must be built from the current sources. */
 function assertBuilt(): void {
   const root = join(__dirname, '..');
+  // `npm run build` writes both: the assembly with dist/lib (jsii), then the handler bundle.
+  const builtAt = Math.min(
+    ...['.jsii', 'dist/handler/index.js'].map((f) => statSync(join(root, f), { throwIfNoEntry: false })?.mtimeMs ?? 0),
+  );
   for (const dir of ['lib', 'finspace', 'lambda']) {
     for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts'))) {
-      const compiled = join(root, 'dist', dir, file.replace(/\.ts$/, '.js'));
-      const builtAt = statSync(compiled, { throwIfNoEntry: false })?.mtimeMs ?? 0;
       if (builtAt < statSync(join(root, dir, file)).mtimeMs) {
-        throw new Error(`bench: dist/${dir} is missing or older than ${dir}/${file}; run \`npm run build\` first`);
+        throw new Error(`bench: dist/ is missing or older than ${dir}/${file}; run \`npm run build\` first`);
       }
     }
   }

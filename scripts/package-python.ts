@@ -1,5 +1,7 @@
-// Generates the Python bindings from the jsii build (`npm run build:jsii`) and
-// builds the Python distribution into dist/python: a wheel and an sdist.
+// Generates the Python bindings from the package's jsii assembly (`npm run build`
+// writes it, with the JavaScript it describes) and builds the Python
+// distribution into dist/python: a wheel and an sdist. The wheel embeds the npm
+// package itself (pacmak packs it), so Python runs the JavaScript npm ships.
 // Offline: jsii-pacmak's own Python build makes a virtualenv and installs
 // setuptools, build and twine from PyPI, so pacmak only generates the sources
 // here (--code-only) and an installed Python with setuptools and wheel builds
@@ -7,7 +9,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { JSII_STAGING_DIR, jsiiEnv } from './build-jsii';
+import { jsiiEnv } from './build';
 
 const root = resolve(__dirname, '..');
 export const PYTHON_DIST_DIR = join(root, 'dist', 'python');
@@ -33,8 +35,8 @@ function pythonWithWheel(): string {
 }
 
 function main(): void {
-  if (!existsSync(join(JSII_STAGING_DIR, '.jsii'))) {
-    throw new Error('package:python: no jsii assembly in dist/jsii; run `npm run build:jsii` first');
+  if (!existsSync(join(root, '.jsii'))) {
+    throw new Error('package:python: no jsii assembly (.jsii); run `npm run build` first');
   }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const generated = join(root, pkg.jsii.outdir, 'python');
@@ -55,7 +57,8 @@ function main(): void {
       '--rosetta-unknown-snippets',
       'translate',
     ],
-    { cwd: JSII_STAGING_DIR, stdio: 'inherit', env: jsiiEnv() },
+    // pacmak packs the package with `npm pack`, which would build it again (prepack): it is built.
+    { cwd: root, stdio: 'inherit', env: { ...jsiiEnv(), npm_config_ignore_scripts: 'true' } },
   );
 
   const python = pythonWithWheel();

@@ -1,40 +1,68 @@
 // The package as users install it: what it ships, that the shipped handler
-// is today's, that two copies of the library share a stack, and that shipped
-// code never reaches into a development folder.
+// and CLI bundles are today's, that two copies of the library share a stack,
+// and that shipped code never reaches into a development folder.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { buildCli } from '../scripts/build-cli';
 import { buildHandler } from '../scripts/build-handler';
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist');
 
-test('the shipped handler is built from the sources as they are now (rebuilding gives the same bytes)', () => {
-  const fresh = mkdtempSync(join(tmpdir(), 'finspace-handler-'));
+/** Rebuilds a bundle into a temporary folder and lists the shipped files that differ from it. */
+function staleFiles(build: (outdir: string) => unknown, shippedDir: string, files: string[]): string[] {
+  const fresh = mkdtempSync(join(tmpdir(), 'finspace-bundle-'));
   try {
-    buildHandler(fresh);
-    for (const file of ['index.js', 'aws-clients.js']) {
-      const shipped = readFileSync(join(dist, 'handler', file));
-      const rebuilt = readFileSync(join(fresh, file));
-      // stale: `npm run build` bundles it again
-      expect(shipped.equals(rebuilt)).toBe(true);
-    }
+    build(fresh);
+    return files.filter((file) => !readFileSync(join(shippedDir, file)).equals(readFileSync(join(fresh, file))));
   } finally {
     rmSync(fresh, { recursive: true, force: true });
   }
+}
+
+test('the shipped handler is built from the sources as they are now (rebuilding gives the same bytes)', () => {
+  // stale: `npm run build` bundles it again
+  expect(staleFiles(buildHandler, join(dist, 'handler'), ['index.js', 'aws-clients.js'])).toEqual([]);
 });
 
-test('the tarball holds the compiled library, the prebuilt handler, the CLI, README and LICENSE, and nothing else', () => {
+test('the shipped CLI is built from the sources as they are now (rebuilding gives the same bytes)', () => {
+  const files = ['main.js', 'plan-alias.js', 'lambda-host-child.cjs'];
+  expect(staleFiles(buildCli, join(dist, 'cli'), files)).toEqual([]);
+});
+
+/** What the tarball may hold: the library as jsii compiled it, its assembly, the two bundles, the docs. */
+const SHIPPED = [
+  /^dist\/(lib|lambda|finspace)\/[\w/-]+\.(js|d\.ts)$/,
+  /^dist\/handler\/(index|aws-clients)\.js$/,
+  /^dist\/cli\/(main|plan-alias)\.js$/,
+  /^dist\/cli\/lambda-host-child\.cjs$/,
+  /^(\.jsii|API\.md|README\.md|LICENSE|package\.json)$/,
+];
+
+test('the tarball holds the jsii-compiled library and its assembly, the handler and CLI bundles, API.md, README and LICENSE, and nothing else', () => {
   const [pack] = JSON.parse(
     execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
   ) as { files: { path: string }[] }[];
   const files = pack.files.map((f) => f.path).sort();
   expect(files).toEqual(
     expect.arrayContaining([
+      '.jsii',
+      'API.md',
       'LICENSE',
       'README.md',
       'package.json',
@@ -44,27 +72,48 @@ test('the tarball holds the compiled library, the prebuilt handler, the CLI, REA
       'dist/handler/aws-clients.js',
       'dist/cli/main.js',
       'dist/cli/plan-alias.js',
-      'dist/local/lambda-host-child.cjs',
+      'dist/cli/lambda-host-child.cjs',
     ]),
   );
-  const unexpected = files.filter(
-    (f) => !['LICENSE', 'README.md', 'package.json'].includes(f) && !/^dist\/.+\.(js|cjs|d\.ts)$/.test(f),
-  );
-  expect(unexpected).toEqual([]);
-  // no test, bench, example app or script was compiled into it
-  expect(files.filter((f) => /^dist\/(test|bench|bin|scripts)\//.test(f))).toEqual([]);
+  expect(files.filter((f) => !SHIPPED.some((pattern) => pattern.test(f)))).toEqual([]);
+  // the library's JavaScript is what jsii compiled from lib/ and the files lib/ imports, no more:
+  // the CLI and the local endpoint ship only as the bundle, the handler only as its bundle
+  const closure = closureOfLib().map((f) => `dist/${f.replace(/\.ts$/, '.js')}`);
+  expect(files.filter((f) => /^dist\/(lib|lambda|finspace)\/.+\.js$/.test(f))).toEqual(closure.sort());
 });
 
-test('package.json: compiled entry points, peer dependencies, no build tool at run time', () => {
+test('package.json: no runtime dependencies, peer dependencies, the bundles as bins, Construct Hub keywords', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   expect(pkg.main).toBe('dist/lib/index.js');
   expect(pkg.types).toBe('dist/lib/index.d.ts');
   expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
-  for (const tool of ['aws-cdk-lib', 'constructs', 'esbuild', 'tsx', 'typescript'])
-    expect(pkg.dependencies[tool]).toBeUndefined();
+  // the handler and the CLI are bundles, the library needs only its peers: nothing to install with it
+  expect(pkg.dependencies ?? {}).toEqual({});
+  expect(pkg.bundleDependencies ?? pkg.bundledDependencies ?? []).toEqual([]);
+  expect(pkg.bin).toEqual({ 'finspace-user': 'dist/cli/main.js', 'finspace-user-plan': 'dist/cli/plan-alias.js' });
   for (const bin of Object.values(pkg.bin) as string[])
     expect(readFileSync(join(root, bin), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+  // Construct Hub lists jsii packages with one of these keywords
+  expect(pkg.keywords).toEqual(expect.arrayContaining(['awscdk', 'aws-cdk', 'cdk-construct', 'finspace']));
 });
+
+/** The project files lib/index.ts reaches through relative imports (what jsii compiles). */
+function closureOfLib(): string[] {
+  const seen = new Set<string>();
+  const pending = ['lib/index.ts'];
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const m of readFileSync(join(root, file), 'utf8').matchAll(
+      /(?:from|import\(|require\()\s*'(\.{1,2}\/[^']+)'/g,
+    )) {
+      const target = relative(root, resolve(dirname(join(root, file)), m[1])).replace(/\.js$/, '');
+      pending.push(existsSync(join(root, `${target}.ts`)) ? `${target}.ts` : join(target, 'index.ts'));
+    }
+  }
+  return [...seen];
+}
 
 test('two copies of the library in one stack share one provider', () => {
   // a second copy, as npm nests one under another library; it resolves aws-cdk-lib from this project

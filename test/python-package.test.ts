@@ -1,7 +1,7 @@
-// The Python distribution (`npm run build:jsii && npm run package:python`): the
+// The Python distribution (`npm run build && npm run package:python`): the
 // generated module declares the construct as a Python user writes it, and the
-// npm tarball embedded in the wheel carries the prebuilt handler, so a Python
-// app synthesizes without bundling anything.
+// npm tarball embedded in the wheel is the npm package, with the assembly and
+// the prebuilt handler, so a Python app synthesizes without bundling anything.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import * as source from '../lib';
 
 const root = join(__dirname, '..');
 const pythonDist = join(root, 'dist', 'python');
-const assemblyFile = join(root, 'dist', 'jsii', '.jsii');
+const assemblyFile = join(root, '.jsii');
 const MODULE = 'finspace_user';
 
 interface PythonClass {
@@ -34,8 +34,8 @@ function builtWheel(): string {
   const wheels = existsSync(pythonDist) ? readdirSync(pythonDist).filter((f) => f.endsWith('.whl')) : [];
   if (wheels.length !== 1 || !existsSync(assemblyFile)) {
     throw new Error(
-      `expected one wheel in dist/python and the jsii assembly in dist/jsii (found ${wheels.length} wheels); ` +
-        'run `npm run build:jsii && npm run package:python` first (`npm test` runs both before jest)',
+      `expected one wheel in dist/python and the jsii assembly .jsii (found ${wheels.length} wheels); ` +
+        'run `npm run build && npm run package:python` first (`npm test` runs both before jest)',
     );
   }
   return join(pythonDist, wheels[0]);
@@ -125,7 +125,7 @@ print(json.dumps({
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-test('the embedded npm tarball holds the compiled library, the assembly and the prebuilt handler, no sources', () => {
+test('the embedded npm tarball is the npm package: the assembly the wheel was generated from, the library, the prebuilt handler, no sources', () => {
   expect(described.tarballs).toEqual([`${MODULE}/_jsii/finspace-user@0.1.0.jsii.tgz`]);
   const members = described.tarballMembers;
   expect(Object.keys(members)).toEqual(
@@ -139,6 +139,18 @@ test('the embedded npm tarball holds the compiled library, the assembly and the 
     });
   }
   expect(Object.keys(members).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  // the same assembly and library JavaScript as the npm package (the build's)
+  for (const file of ['.jsii', 'dist/lib/index.js', 'dist/lib/finspace-user.js']) {
+    expect({ file, sha256: members[`package/${file}`] }).toEqual({ file, sha256: sha256(join(root, file)) });
+  }
+});
+
+test("the wheel installs the package's commands, which run its bundled CLI in the jsii runtime's Node", () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const scripts = described.files.filter((f) => /\.data\/scripts\//.test(f)).map((f) => f.split('/').pop());
+  expect(scripts.sort()).toEqual(Object.keys(pkg.bin).sort());
+  // each one the bundle named in `bin`, shipped in the embedded tarball
+  for (const bin of Object.values(pkg.bin)) expect(described.tarballMembers[`package/${bin}`]).toBeDefined();
 });
 
 test('the tarball alone synthesizes the same stack as the sources: its handler asset is found inside it', () => {
