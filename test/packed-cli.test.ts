@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FinspaceUsersStack } from '../bin/example-stack';
+import { startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
+import { loadDeployState } from '../local/deploy-state';
 import { startEmulator } from '../local/emulator';
 import { LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state';
 import { packPackage, REPO } from './support/packed-package';
@@ -98,8 +100,12 @@ test('`finspace-user local` deploys from the bundle: its Lambda host starts the 
 });
 
 test('`finspace-user plan --no-synth` as the credentialed job runs it: STS and FinSpace through the bundled SDK', async () => {
-  // The endpoint holds what `local` deployed; the job's credentials are a principal that may assume the admin role.
+  // The endpoints hold what `local` deployed (FinSpace, and the stack the plan reads its removals from); the job's
+  // credentials are a principal that may assume the admin role.
   const emulator = await startEmulator({ stateFile: join(stateDir, 'emulator.json') });
+  const cloudformation = await startCloudFormationEndpoint({
+    deployState: () => loadDeployState(join(stateDir, 'deployments.json')),
+  });
   try {
     const env = jobEnv({
       AWS_REGION: LOCAL_REGION,
@@ -107,6 +113,7 @@ test('`finspace-user plan --no-synth` as the credentialed job runs it: STS and F
       AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_STS: emulator.url,
       AWS_ENDPOINT_URL_FINSPACE_DATA: emulator.url,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url,
       CDK_DEFAULT_ACCOUNT: LOCAL_ACCOUNT,
     });
     const result = await npx(['finspace-user', 'plan', '--no-synth', '--cdk-out', cdkOut, '--json'], env);
@@ -116,6 +123,7 @@ test('`finspace-user plan --no-synth` as the credentialed job runs it: STS and F
     const calls = new Set(emulator.calls.map((call) => `${call.service}:${call.operation}`));
     expect([...calls]).toEqual(expect.arrayContaining(['sts:AssumeRole', 'finspace:GetProgrammaticAccessCredentials']));
   } finally {
+    await cloudformation.close();
     await emulator.close();
   }
 });
