@@ -35,7 +35,7 @@ export function surfaceOf(stack: Stack): StackSurface {
 }
 
 /** The README's Usage stack with an admin role of the same stack: roles of the app as admin role and API principal. */
-class OwnedRolesStack extends Stack {
+export class OwnedRolesStack extends Stack {
   constructor(scope: App, id: string) {
     super(scope, id);
     const adminRole = new iam.Role(this, 'FinspaceAdmin', { assumedBy: new iam.AccountRootPrincipal() });
