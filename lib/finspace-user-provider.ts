@@ -285,7 +285,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
         'finspace-user:handler-runtime-not-latest',
         `FinspaceUser: your aws-cdk-lib knows ${latest}, and this release of finspace-user tests its handler up to ` +
           `${runtime.name}; cdk-nag's AwsSolutions-L1 reports the handler until a release supports ${latest} ` +
-          '(README "cdk-nag and warnings").',
+          '(README "cdk-nag and the warnings this library emits").',
       );
     }
   }
