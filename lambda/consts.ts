@@ -52,3 +52,20 @@ export const SNAPSHOT_TTL_SECONDS = 24 * 60 * 60;
  * both sides of it.
  */
 export const USERS_PER_STACK = 494;
+
+/**
+ * The Lambda runtimes the prebuilt handler is built for and tested on
+ * (test/handler-runtimes.test.ts runs it on each, with that Node.js
+ * version's own binary), lowest first: the bundle targets the first, the
+ * construct picks the highest the app's aws-cdk-lib knows. nodejs20.x is
+ * deprecated by Lambda. Adding one means adding its Node.js binary to
+ * scripts/node-runtimes/package.json.
+ */
+export const HANDLER_RUNTIMES = ['nodejs22.x', 'nodejs24.x', 'nodejs26.x'] as const;
+export type HandlerRuntimeName = (typeof HANDLER_RUNTIMES)[number];
+
+/** The Node.js major version of a Lambda runtime name (`nodejs24.x` is 24), or undefined for another family. */
+export function nodeMajorOf(runtimeName: string): number | undefined {
+  const match = /^nodejs(\d+)\.x$/.exec(runtimeName);
+  return match === null ? undefined : Number(match[1]);
+}

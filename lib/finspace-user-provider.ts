@@ -1,5 +1,5 @@
 import * as cdk from 'aws-cdk-lib';
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,10 +12,15 @@ import {
   STACK_ID_ENV,
 } from '../lambda/consts';
 import { handlerAssetDir } from './handler-asset';
+import { defaultHandlerRoleName } from './handler-role-name';
+import { defaultHandlerRuntime, handlerRuntimeProblem, latestKnownNodeRuntime } from './handler-runtime';
 import { snapshotTable } from './snapshot-table';
 
-/** Days CloudWatch keeps the handler's logs. */
+/** Days CloudWatch keeps the handler's logs, unless `configure` says otherwise. */
 export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/** The handler's memory (MB), unless `configure` says otherwise: it holds one event and the SDK. */
+export const MEMORY_SIZE = 256;
 
 /** How long one handler invocation may run. */
 export const HANDLER_TIMEOUT = Duration.minutes(5);
@@ -34,10 +39,11 @@ export const SERVICE_TIMEOUT = Duration.minutes(HANDLER_TIMEOUT.toMinutes() * 2 
 export const HANDLER_ROLE_ARN_OUTPUT_ID = 'FinspaceUserHandlerRoleArn';
 
 /**
- * How a stack's provider makes the handler's role, so that a service control
- * policy, a permissions boundary or an admin role's trust policy can find
- * it. Given once per stack, with `FinspaceUserProvider.configure`, before
- * the stack's first FinspaceUser.
+ * How a stack's provider makes the handler and its role: names and a path
+ * that a service control policy, a permissions boundary or an admin role's
+ * trust policy can find, and the settings a platform team tunes. Given once
+ * per stack, with `FinspaceUserProvider.configure`, before the stack's first
+ * FinspaceUser.
  */
 export interface FinspaceUserProviderOptions {
   /**
@@ -49,7 +55,8 @@ export interface FinspaceUserProviderOptions {
   /**
    * The name of the handler's role, the one that assumes the admin roles. A
    * name is unique in an account: one stack per account may use it.
-   * @default - a name CloudFormation generates
+   * @default - `FinspaceUserProvider.defaultHandlerRoleName(stackName, region)`:
+   * `<stack>-FinspaceUserHandler-<region>`, known before the first deploy
    */
   readonly handlerRoleName?: string;
   /**
@@ -77,14 +84,34 @@ export interface FinspaceUserProviderOptions {
    *   `dynamodb:DeleteResourcePolicy` could lift that
    */
   readonly deployingRole?: iam.IRole;
+  /**
+   * The handler's Lambda runtime: one of nodejs22.x, nodejs24.x and
+   * nodejs26.x, the runtimes the prebuilt handler is tested on.
+   * @default - the highest of those your aws-cdk-lib knows (`lambda.Runtime.ALL`),
+   * which is what cdk-nag's AwsSolutions-L1 asks for
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * The handler's memory, in MB (128 to 10240). More memory is also more CPU:
+   * a cold start takes less time.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * How long CloudWatch keeps the handler's logs, the audit trail of who
+   * changed which user. The log group is kept when the stack is deleted.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Concurrent executions reserved for the handler (1 or more): a deploy of
+   * many users then never takes the account's whole concurrency, and is
+   * never starved by other functions; it also caps how many users the
+   * handler writes at once.
+   * @default - none reserved: the handler uses the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
-
-/**
- * The Lambda runtime of the handler. Named by string, not by the
- * `Runtime.NODEJS_24_X` constant, so that the oldest aws-cdk-lib we support
- * (which predates the constant) deploys the same runtime.
- */
-export const HANDLER_RUNTIME = new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS);
 
 /**
  * Marks a stack's provider whichever copy of this library created it (an app
@@ -155,6 +182,21 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
   }
 
   /**
+   * The handler role's name when `configure` gives none:
+   * `<stack>-FinspaceUserHandler-<region>`, known before the first deploy, so
+   * that an admin role managed elsewhere can trust it beforehand (README
+   * "Credentials: the admin role"). Within IAM's 64 characters: a stack name
+   * longer than 27 characters is cut to its first 18, a dash and 8 hex digits
+   * of its SHA-256. For a nested stack, whose name CloudFormation generates,
+   * the stack's construct unique id (`Names.uniqueId`) stands for its name.
+   * @param stackName the stack's name
+   * @param region the stack's region; a token (an environment-agnostic stack) makes the name a token too
+   */
+  static defaultHandlerRoleName(stackName: string, region: string): string {
+    return defaultHandlerRoleName(stackName, region);
+  }
+
+  /**
    * A stack output (opt-in) holding the ARN of the handler's role, for the
    * owner of an admin role managed elsewhere to put in its trust policy.
    * Called again, returns the same output.
@@ -189,17 +231,25 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
   private constructor(scope: Construct, id: string, options: FinspaceUserProviderOptions) {
     super(scope, id);
     Object.defineProperty(this, PROVIDER_MARKER, { value: true });
+    const stack = Stack.of(this);
+    const problems = optionProblems(options);
+    if (problems.length > 0) {
+      throw new Error(`${stack.node.path}: FinspaceUserProvider.configure: ${problems.join('; ')}`);
+    }
 
     // The handler's log is the audit trail of who changed which user: it outlives the stack. A generated
     // name: a retained log group never clashes with the next deploy's.
     const handlerLogs = new logs.LogGroup(this, 'HandlerLogs', {
-      retention: LOG_RETENTION,
+      retention: options.logRetention ?? LOG_RETENTION,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // A nested stack's name is CloudFormation's to generate: its unique id stands for it.
+    const stackName = Token.isUnresolved(stack.stackName) ? Names.uniqueId(stack) : stack.stackName;
     const handlerRole = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'FinspaceUser handler: assumes the declared FinSpace admin roles',
-      roleName: options.handlerRoleName,
+      // Known before the first deploy, so that an admin role managed elsewhere can trust it beforehand.
+      roleName: options.handlerRoleName ?? defaultHandlerRoleName(stackName, stack.region),
       path: options.rolePath,
       permissionsBoundary: options.permissionsBoundary,
     });
@@ -208,15 +258,17 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     this.handlerRole = handlerRole;
     const snapshots = snapshotTable(this, 'Snapshots', handlerRole, options.deployingRole);
 
+    const runtime = options.runtime ?? defaultHandlerRuntime();
     this.handler = new lambda.Function(this, 'Handler', {
       functionName: options.handlerFunctionName,
       description: 'Applies Custom::FinspaceUser resources to Amazon FinSpace',
       // Bundled once when this library was built (index.js + the SDK calls beside it): synth bundles nothing.
       code: lambda.Code.fromAsset(handlerAssetDir()),
       handler: `index.${HANDLER_EXPORT}`,
-      runtime: HANDLER_RUNTIME,
+      runtime,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: options.memorySize ?? MEMORY_SIZE,
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       timeout: HANDLER_TIMEOUT,
       role: handlerRole,
       logGroup: handlerLogs,
@@ -237,6 +289,16 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     // CloudFormation invokes the handler directly, and the handler answers at the event's ResponseURL
     // (lambda/cfn-response.ts): no provider framework, no second function or role between them.
     this.serviceToken = this.handler.functionArn;
+
+    const latest = latestKnownNodeRuntime();
+    if (options.runtime === undefined && latest !== undefined && latest !== runtime.name) {
+      cdk.Annotations.of(this.handler).addWarningV2(
+        'finspace-user:handler-runtime-not-latest',
+        `FinspaceUser: your aws-cdk-lib knows ${latest}, and this release of finspace-user tests its handler up to ` +
+          `${runtime.name}; cdk-nag's AwsSolutions-L1 reports the handler until a release supports ${latest} ` +
+          '(README "cdk-nag and the warnings this library emits").',
+      );
+    }
   }
 
   grantAssumeRole(role: iam.IRole): void {
@@ -270,4 +332,30 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
       }),
     );
   }
+}
+
+/** What `configure` refuses, each naming the option and the rule; numbers known only at deploy time pass. */
+function optionProblems(options: FinspaceUserProviderOptions): string[] {
+  const problems: string[] = [];
+  const known = (value: number | undefined): value is number => value !== undefined && !Token.isUnresolved(value);
+  if (options.runtime !== undefined) {
+    const problem = handlerRuntimeProblem(options.runtime);
+    if (problem !== undefined) problems.push(`runtime: ${problem}`);
+  }
+  const memory = options.memorySize;
+  // Lambda's own limits.
+  if (known(memory) && !(Number.isInteger(memory) && memory >= 128 && memory <= 10240)) {
+    problems.push(`memorySize: must be an integer from 128 to 10240 (got ${memory})`);
+  }
+  const reserved = options.reservedConcurrentExecutions;
+  // Lambda allows 0, which throttles every invocation: each deploy would wait for its events to time out.
+  if (known(reserved) && !(Number.isInteger(reserved) && reserved >= 1)) {
+    problems.push(
+      `reservedConcurrentExecutions: must be an integer of 1 or more (0 would throttle every event) (got ${reserved})`,
+    );
+  }
+  if (options.logRetention !== undefined && !Object.values(logs.RetentionDays).includes(options.logRetention)) {
+    problems.push(`logRetention: must be one of logs.RetentionDays (got ${String(options.logRetention)})`);
+  }
+  return problems;
 }

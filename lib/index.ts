@@ -1,4 +1,11 @@
-export { FinspaceApiAccess, FinspaceUser, type FinspaceUserProps, FinspaceUserType } from './finspace-user';
+export {
+  FinspaceApiAccess,
+  FinspaceUser,
+  type FinspaceUserAttributes,
+  type FinspaceUserProps,
+  FinspaceUserType,
+  type IFinspaceUser,
+} from './finspace-user';
 export {
   FinspaceUserProvider,
   type FinspaceUserProviderOptions,

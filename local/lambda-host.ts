@@ -19,6 +19,12 @@ export interface LambdaHostOptions {
   readonly instances?: number;
   /** Where the handler's stdout and stderr go. @default - discarded */
   readonly log?: Writable;
+  /**
+   * The Node.js binary that runs the handler, as a Lambda runtime would (a
+   * test runs the bundle on each runtime it supports this way).
+   * @default - the Node.js running this process
+   */
+  readonly nodeBinary?: string;
 }
 
 interface Pending {
@@ -90,6 +96,7 @@ export class LambdaHost {
         FINSPACE_LOCAL_HANDLER_ASSET: join(this.options.assetDir, 'index.js'),
       },
       execArgv: [],
+      execPath: this.options.nodeBinary,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     for (const stream of [child.stdout, child.stderr]) {

@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync, type BuildOptions } from 'esbuild';
-import { NETWORK_MODULE } from '../lambda/consts';
+import { HANDLER_RUNTIMES, NETWORK_MODULE, nodeMajorOf } from '../lambda/consts';
 
 const root = resolve(__dirname, '..');
 
@@ -17,8 +17,8 @@ export function buildHandler(outdir: string): void {
   const common: BuildOptions = {
     bundle: true,
     platform: 'node',
-    // The oldest Node the handler runs on: this machine's 20 (local deploys, tests); Lambda runs 24.
-    target: 'node20',
+    // The lowest runtime the construct may deploy it on (test/handler-runtimes.test.ts runs it on each).
+    target: `node${nodeMajorOf(HANDLER_RUNTIMES[0])}`,
     format: 'cjs',
     minify: true,
     legalComments: 'none',

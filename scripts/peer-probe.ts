@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { HANDLER_RUNTIMES } from '../lambda/consts';
 
 const root = resolve(__dirname, '..');
 const work = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), 'finspace-peer-probe.'));
@@ -130,15 +131,21 @@ function isObject(value: Json | undefined): value is JsonObject {
 
 /**
  * What legitimately differs between CDK releases goes: the CDK metadata resource and its
- * condition, the bootstrap version parameter and rule, and construct paths (`aws:cdk:path`).
- * Everything of ours is compared as it is (resources, types, properties, DependsOn, deletion
- * policies, asset hashes and asset metadata, outputs), except the order of object keys.
+ * condition, the bootstrap version parameter and rule, construct paths (`aws:cdk:path`), and the
+ * handler's runtime, which is the highest of HANDLER_RUNTIMES the release knows (shown as
+ * `<handler runtime>` when it is one of them). Everything else of ours is compared as it is
+ * (resources, types, properties, DependsOn, deletion policies, asset hashes and asset metadata,
+ * outputs), except the order of object keys.
  */
 function normalise(template: JsonObject): Json {
   const t = structuredClone(template);
   const resources = isObject(t.Resources) ? t.Resources : {};
   for (const [id, resource] of Object.entries(resources)) {
     if (!isObject(resource)) continue;
+    const props = resource.Properties;
+    if (isObject(props) && props.Handler === 'index.handler' && HANDLER_RUNTIMES.some((r) => r === props.Runtime)) {
+      props.Runtime = '<handler runtime>';
+    }
     if (resource.Type === 'AWS::CDK::Metadata') delete resources[id];
     else if (isObject(resource.Metadata)) {
       delete resource.Metadata['aws:cdk:path'];

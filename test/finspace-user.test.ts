@@ -85,10 +85,10 @@ describe('resources', () => {
     expect(functions('Two')).toHaveLength(1);
   });
 
-  test('the handler: latest Node.js runtime, arm64, bounded logs kept after the stack', () => {
+  test('the handler: the newest Node.js runtime aws-cdk-lib 2.278.0 knows, arm64, bounded logs kept after the stack', () => {
     const template = Template.fromStack(stackWith({}));
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
+      Runtime: 'nodejs26.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       Environment: { Variables: { AWS_MAX_ATTEMPTS: '10', AWS_RETRY_MODE: 'adaptive' } },

@@ -58,7 +58,8 @@ const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerC
 
 test('FinspaceUser(scope, id, *, ...) takes every prop as a keyword argument, the optional ones defaulting to None', () => {
   const user = described.classes.FinspaceUser;
-  expect(user.bases).toEqual(['_constructs_77d1e7e8.Construct']);
+  // an aws-cdk-lib Resource, as the CDK's own L2 constructs
+  expect(user.bases).toEqual(['_aws_cdk_ceddda9d.Resource']);
   expect(user.init?.positional).toEqual(['self', 'scope', 'id']);
   expect(user.init?.keywordRequired).toEqual(['admin_role', 'environment_id', 'type', 'user_id']);
   expect(user.init?.keywordOptional).toEqual(
@@ -79,7 +80,15 @@ test('FinspaceUser(scope, id, *, ...) takes every prop as a keyword argument, th
       .map((p) => snakeCase(p.name))
       .sort(),
   );
-  expect(user.methods).toEqual(expect.arrayContaining(['environment_id', 'user_id']));
+  expect(user.methods).toEqual(
+    expect.arrayContaining([
+      'environment_id',
+      'user_id',
+      'from_user_attributes',
+      'grant_programmatic_access',
+      'apply_removal_policy',
+    ]),
+  );
 });
 
 test('the enums are Python enums with the TypeScript members', () => {
