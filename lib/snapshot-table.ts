@@ -132,13 +132,17 @@ export function snapshotTable(
         '{ deployingRole }) (README "The snapshot table").',
     );
   }
-  // `acknowledge` exists from aws-cdk-lib 2.252 on; with an older aws-cdk-lib there is nothing to acknowledge to.
+  const pointInTimeRecovery = {
+    id: 'AwsSolutions-DDB3',
+    reason:
+      'Snapshots of user names live a day at most; point-in-time recovery would keep copies of them for weeks, and nothing in the table is worth recovering.',
+  };
+  // `acknowledge` exists from aws-cdk-lib 2.252 on (cdk-nag 3 reads it). An older aws-cdk-lib runs cdk-nag 2,
+  // which reads the same acknowledgement from the resource's `cdk_nag` metadata (what its NagSuppressions writes).
   if (typeof cdk.Validations?.prototype?.acknowledge === 'function') {
-    cdk.Validations.of(table).acknowledge({
-      id: 'AwsSolutions-DDB3',
-      reason:
-        'Snapshots of user names live a day at most; point-in-time recovery would keep copies of them for weeks, and nothing in the table is worth recovering.',
-    });
+    cdk.Validations.of(table).acknowledge(pointInTimeRecovery);
+  } else {
+    (table.node.defaultChild as cdk.CfnResource).addMetadata('cdk_nag', { rules_to_suppress: [pointInTimeRecovery] });
   }
   handlerRole.addToPrincipalPolicy(
     new iam.PolicyStatement({
