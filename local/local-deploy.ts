@@ -97,6 +97,7 @@ export function desiredResources(
         logicalId: u.logicalId,
         path: u.path,
         properties: resolvedOrNamed(u.path, () => resolveProperties(u.properties, stack.template, context)),
+        policies: u.policies,
       })),
     );
   }
@@ -240,7 +241,8 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           concurrency: options.concurrency ?? 4,
           onStackStatus: (status) => (stackRecord.status = status),
           onEvent: (event) => {
-            inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
+            // a skipped Delete was never in flight
+            if (event.status !== 'SKIPPED') inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
             options.onEvent?.(event);
             progress(`${stack.stackName}: ${inFlight} resource event${inFlight === 1 ? '' : 's'} in progress`);
           },

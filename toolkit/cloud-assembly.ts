@@ -3,12 +3,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESOURCE_TYPE } from '../lambda/resource-properties';
+import { policiesOf, type ResourcePolicies } from './deletion-policy';
 
 interface TemplateResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
   readonly Metadata?: Record<string, unknown>;
   readonly DependsOn?: string | string[];
+  readonly DeletionPolicy?: unknown;
+  readonly UpdateReplacePolicy?: unknown;
 }
 
 export interface Template {
@@ -20,6 +23,8 @@ export interface UserResource {
   /** The construct path (aws:cdk:path), for people to read. */
   readonly path: string;
   readonly properties: Record<string, unknown>;
+  /** Its DeletionPolicy and UpdateReplacePolicy, checked (left out: Delete, CloudFormation's default). */
+  readonly policies: ResourcePolicies;
 }
 
 export interface StackUsers {
@@ -87,11 +92,10 @@ export function readStacks(outdir: string): StackUsers[] {
 export function usersOf(template: Template): UserResource[] {
   return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === RESOURCE_TYPE)
-    .map(([logicalId, r]) => ({
-      logicalId,
-      path: String(r.Metadata?.['aws:cdk:path'] ?? logicalId).replace(/\/Resource\/Default$/, ''),
-      properties: r.Properties ?? {},
-    }));
+    .map(([logicalId, r]) => {
+      const path = String(r.Metadata?.['aws:cdk:path'] ?? logicalId).replace(/\/Resource\/Default$/, '');
+      return { logicalId, path, properties: r.Properties ?? {}, policies: policiesOf(r, path) };
+    });
 }
 
 /**
