@@ -12,7 +12,8 @@ export const EMULATOR_HELP = `Usage: finspace-user emulator [options]
 
 Runs the local FinSpace Data API and STS endpoint on 127.0.0.1 until Ctrl-C.
 Its state is .finspace-local/emulator.json; a first run seeds it from the app's
-cloud assembly (cdk.out), as \`finspace-user local\` does.
+cloud assembly (cdk.out), as \`finspace-user local\` does, and each start seeds
+what cdk.out declares new (restart it after declaring a user or environment).
 
 Options:
   --port N              the port (default: 4566)
@@ -46,7 +47,7 @@ export async function runEmulator(argv: string[], out: NodeJS.WritableStream = p
   const emulator = await startEmulator({
     port: Number(values.port),
     stateFile,
-    seed: () => seedFromDeclarations(declaredProperties(cdkOut)),
+    declared: () => seedFromDeclarations(declaredProperties(cdkOut)),
     faults: {
       throttleRps: number(values['throttle-rps']),
       errorProbability: number(values['error-probability']),

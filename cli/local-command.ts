@@ -20,7 +20,8 @@ handler bundled in cdk.out. Nothing leaves this machine; no AWS account is neede
 
 The first run seeds the local FinSpace from the app's own declarations: each
 environment exists, each declared user exists as an app user without API access,
-and each admin role is mapped to a superuser. State is kept in .finspace-local/.
+and each admin role is mapped to a superuser. Each later run seeds what the app
+declares new, and changes nothing that is there. State is kept in .finspace-local/.
 
 Options:
   --no-synth            use the existing cloud assembly instead of running \`cdk synth\`
@@ -29,7 +30,8 @@ Options:
   --parameter NAME=V    a stack parameter's value (repeatable; default: its Default)
   --state-dir DIR       local state (default: .finspace-local)
   --seed FILE           start a new state directory from FILE (the format of
-                        .finspace-local/emulator.json) instead of the declarations
+                        .finspace-local/emulator.json) instead of the declarations;
+                        FILE is all that FinSpace holds: declarations add nothing
   --reset               forget the local state first (FinSpace and deployed stacks)
   --endpoint URL        use a running \`finspace-user emulator\` instead of an in-process one
   --concurrency N       resource events in flight at once (default: 4)
@@ -101,6 +103,8 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
       out.write(`${JSON.stringify({ ...result, users }, null, 2)}\n`);
       return result.ok ? 0 : 1;
     }
+    const seeded = seededLine(result.seeded);
+    if (seeded) out.write(`${seeded}\n`);
     for (const stack of result.stacks) {
       const summary = stack.status === 'NO_CHANGES' ? 'no changes: nothing sent to FinSpace' : stack.stackStatus;
       out.write(`\n${stack.stackName}: ${summary}${stack.reason ? `\n  reason: ${stack.reason}` : ''}\n`);
@@ -117,6 +121,17 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
   } finally {
     spinner.stop();
   }
+}
+
+/** What a run seeded because the app declares it since the last run, if anything. */
+export function seededLine(seeded: LocalDeployResult['seeded']): string | undefined {
+  if (!seeded) return undefined;
+  const parts = [
+    ...seeded.environments.map((id) => `environment ${id}`),
+    ...seeded.users.map((u) => `user ${u.userId} in ${u.environmentId}`),
+    ...seeded.roles.map((arn) => `role ${arn}`),
+  ];
+  return parts.length === 0 ? undefined : `\nSeeded in the local FinSpace, newly declared: ${parts.join('; ')}.`;
 }
 
 /** What the deploy left FinSpace as: a rollback that failed too is not "as they were". */

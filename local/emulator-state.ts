@@ -69,6 +69,22 @@ export interface EmulatorState {
   idempotency: Record<string, IdempotencyRecord>;
   /** DynamoDB tables by name (the handler's snapshot tables). */
   dynamodb?: Record<string, LocalTable>;
+  /**
+   * What was seeded from the app's declarations (local/seed.ts), so that each
+   * run seeds only what it never seeded before: something you remove from this
+   * file stays removed. `false` for a state started from a seed file
+   * (`--seed`), which says all that FinSpace holds: declarations add nothing to it.
+   * @default - nothing recorded: whatever is declared and missing is seeded
+   */
+  seededFromDeclarations?: SeededRecord | false;
+}
+
+/** The environments, users (by environment) and roles seeded from declarations. */
+export interface SeededRecord {
+  environments: string[];
+  /** `[environmentId, userId]` pairs. */
+  users: [string, string][];
+  roles: string[];
 }
 
 /** Idempotency tokens expire after ten minutes (the model's documentation). */

@@ -21,6 +21,7 @@ import { FaultInjector, type FaultOptions } from './faults';
 import { FinspaceService, type Input, validateInput, validateUserIdLabel } from './finspace-service';
 import { ServiceError, validation } from './service-error';
 import { type Verification, verifySigV4 } from './sigv4';
+import { type Seeded, seedWhatIsNew } from './seed';
 import { assumeRole, stsErrorXml } from './sts-service';
 
 export interface EmulatorOptions {
@@ -32,6 +33,13 @@ export interface EmulatorOptions {
   readonly state?: EmulatorState;
   /** The state to start from when there is no `state` nor a `stateFile` yet. @default - an empty account */
   readonly seed?: () => EmulatorState;
+  /**
+   * What the app declares (local/seed.ts): the state to start from when there
+   * is none yet (instead of `seed`), and at each start, added to a kept state
+   * where it was never seeded before (nothing there is overwritten).
+   * @default - nothing declared
+   */
+  readonly declared?: () => EmulatorState;
   /** Where state is kept between runs; written after every change. @default - memory only */
   readonly stateFile?: string;
   readonly faults?: FaultOptions;
@@ -57,6 +65,8 @@ export interface Emulator {
   readonly state: EmulatorState;
   readonly calls: CallRecord[];
   readonly faults: FaultInjector;
+  /** What this start seeded from `declared` into a kept state. */
+  readonly seeded: Seeded;
   close(): Promise<void>;
 }
 
@@ -113,8 +123,12 @@ function scopeService(authorization: string | undefined): string | undefined {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now;
-  const seed = options.seed ?? emptyState;
+  const seed = options.declared ?? options.seed ?? emptyState;
   const state = hardenState(options.state ?? (options.stateFile ? loadState(options.stateFile, seed, now()) : seed()));
+  // What the app declares now and was never seeded: an environment, user or admin role added since the first run.
+  const seeded = options.declared
+    ? seedWhatIsNew(state, options.declared())
+    : { environments: [], users: [], roles: [] };
   const region = state.region ?? LOCAL_REGION;
   const finspace = new FinspaceService(state, now);
   // DynamoDB items are sealed with a key kept beside the state file (in memory without one).
@@ -124,6 +138,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const persist = () => {
     if (options.stateFile) saveState(options.stateFile, state, now());
   };
+  // The record of what was seeded is kept from the start: a user removed from the file before any change stays removed.
+  if (options.declared) persist();
 
   const lookup = (accessKeyId: string) => state.accessKeys[accessKeyId];
 
@@ -377,6 +393,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state,
     calls,
     faults,
+    seeded,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -20,7 +20,7 @@ import { provisionTables } from './provision-tables';
 import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
 import { resolveProperties, UnresolvableError } from '../toolkit/resolve-properties';
-import { seedFromDeclarations } from './seed';
+import { type Seeded, seedFromDeclarations } from './seed';
 import { type DeploymentResult, deployStack, type DesiredResource, type ResourceEvent } from './stack-deployment';
 
 export interface LocalDeployOptions {
@@ -35,8 +35,10 @@ export interface LocalDeployOptions {
   /** A running local endpoint to use (npm run emulator); otherwise one is started in this process. */
   readonly endpoint?: string;
   /**
-   * The local FinSpace to start from when `stateDir` holds none yet.
-   * @default - seeded from the app's own declarations (local/seed.ts)
+   * The local FinSpace to start from when `stateDir` holds none yet: all that
+   * FinSpace holds, to which declarations add nothing, then or later.
+   * @default - seeded from the app's own declarations (local/seed.ts), and on
+   * each run with what it declares new
    */
   readonly seed?: () => EmulatorState;
   /** Faults for the in-process endpoint. */
@@ -69,6 +71,8 @@ export interface LocalDeployResult {
   readonly endpoint: string;
   readonly stacks: StackOutcome[];
   readonly users: UserRow[];
+  /** What this run seeded into the kept local FinSpace because the app declares it now (none with `endpoint`). */
+  readonly seeded?: Seeded;
 }
 
 /** The handler function's ARN here: the resources' ServiceToken. */
@@ -120,6 +124,15 @@ export function declaredProperties(cdkOut: string): Record<string, unknown>[] {
   return [...desiredResources(readStacks(cdkOut)).values()].flat().map((r) => r.properties);
 }
 
+/** A given seed is all that FinSpace holds: declarations never add to it (unless the file says otherwise). */
+function fromSeedFile(seed: () => EmulatorState): () => EmulatorState {
+  return () => {
+    const state = seed();
+    state.seededFromDeclarations ??= false;
+    return state;
+  };
+}
+
 /** The (environment, admin role) a declared user is read through. */
 function targetOf(properties: Record<string, unknown>): ReadTarget & { userId: string } {
   const externalId = properties[PROPERTY_NAMES.externalId];
@@ -148,7 +161,9 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     options.endpoint ??
     (emulator = await startEmulator({
       stateFile: join(stateDir, 'emulator.json'),
-      seed: options.seed ?? (() => seedFromDeclarations([...desiredByStack.values()].flat().map((r) => r.properties))),
+      ...(options.seed
+        ? { seed: fromSeedFile(options.seed) }
+        : { declared: () => seedFromDeclarations([...desiredByStack.values()].flat().map((r) => r.properties)) }),
       faults: options.faults,
     })).url;
   const stateFile = join(stateDir, 'deployments.json');
@@ -272,7 +287,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     }));
     const ok =
       outcomes.every((o) => o.status === 'COMPLETE' || o.status === 'NO_CHANGES') && outcomes.every((o) => !o.reason);
-    return { ok, endpoint, stacks: outcomes, users };
+    return { ok, endpoint, stacks: outcomes, users, ...(emulator ? { seeded: emulator.seeded } : {}) };
   } finally {
     log.end();
     await cloudformation.close();

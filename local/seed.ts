@@ -1,11 +1,21 @@
-// The local FinSpace a first `finspace-user local` starts from, made from the
-// app's own declarations: each environment it names exists, each declared user
+// The local FinSpace `finspace-user local` starts from, made from the app's
+// own declarations: each environment it names exists, each declared user
 // exists as someone might have set it up by hand (an app user without API
 // access, with the declared names), and each admin role is mapped to a
-// superuser with API access that the handler's role may assume.
+// superuser with API access that the handler's role may assume. A later run
+// seeds what the app declares that was never seeded before, and changes
+// nothing that is there: a user a deploy changed keeps its values.
 import { createHash } from 'node:crypto';
 import { PROPERTY_NAMES } from '../lambda/resource-properties';
-import { emptyState, type EmulatorState, LOCAL_HANDLER_CREDENTIALS, newDictionary, seedUser } from './emulator-state';
+import {
+  emptyState,
+  type EmulatorState,
+  LOCAL_HANDLER_CREDENTIALS,
+  newDictionary,
+  type SeededRecord,
+  seedUser,
+  type UserRecord,
+} from './emulator-state';
 
 /** Resolved properties of the declared Custom::FinspaceUser resources. */
 export type DeclaredProperties = Record<string, unknown>;
@@ -67,5 +77,72 @@ export function seedFromDeclarations(declared: readonly DeclaredProperties[]): E
       }
     }
   }
+  state.seededFromDeclarations = recordOf(state);
   return state;
+}
+
+function recordOf(state: EmulatorState): SeededRecord {
+  return {
+    environments: Object.keys(state.environments),
+    users: Object.entries(state.environments).flatMap(([env, users]) =>
+      Object.keys(users).map((id): [string, string] => [env, id]),
+    ),
+    roles: Object.keys(state.roles),
+  };
+}
+
+/** What a later run seeded, to say so. */
+export interface Seeded {
+  readonly environments: string[];
+  readonly users: { environmentId: string; userId: string }[];
+  readonly roles: string[];
+}
+
+/**
+ * Adds to `state`, in place, what `declared` (seedFromDeclarations of the app
+ * now) holds and `state` never had seeded: an environment, a user, an admin
+ * role. Nothing there is overwritten, and nothing seeded before is seeded
+ * again (whoever removed it from the state file meant it). The admin user
+ * seeded for an admin role is left out where a superuser already maps that
+ * role. A state from a seed file (`seededFromDeclarations: false`) is left as it is.
+ */
+export function seedWhatIsNew(state: EmulatorState, declared: EmulatorState): Seeded {
+  const added: Seeded = { environments: [], users: [], roles: [] };
+  if (state.seededFromDeclarations === false) return added;
+  const record: SeededRecord = state.seededFromDeclarations ?? { environments: [], users: [], roles: [] };
+  state.seededFromDeclarations = record;
+  const seededUser = (env: string, id: string) => record.users.some(([e, u]) => e === env && u === id);
+  for (const [environmentId, users] of Object.entries(declared.environments)) {
+    const seededBefore = record.environments.includes(environmentId);
+    if (!seededBefore) record.environments.push(environmentId);
+    if (!(environmentId in state.environments)) {
+      // an environment someone removed from the file stays removed, its users with it
+      if (seededBefore) continue;
+      state.environments[environmentId] = newDictionary();
+      added.environments.push(environmentId);
+    }
+    const existing = state.environments[environmentId];
+    for (const [userId, user] of Object.entries(users)) {
+      if (seededUser(environmentId, userId)) continue;
+      record.users.push([environmentId, userId]);
+      if (userId in existing || isAdminAlreadyMapped(user, existing)) continue;
+      existing[userId] = structuredClone(user);
+      added.users.push({ environmentId, userId });
+    }
+  }
+  for (const [roleArn, role] of Object.entries(declared.roles)) {
+    if (record.roles.includes(roleArn)) continue;
+    record.roles.push(roleArn);
+    if (roleArn in state.roles) continue;
+    state.roles[roleArn] = structuredClone(role);
+    added.roles.push(roleArn);
+  }
+  return added;
+}
+
+/** The admin user seeded for a role (adminUserIdFor) where a superuser of the environment already maps that role. */
+function isAdminAlreadyMapped(user: UserRecord, users: Record<string, UserRecord>): boolean {
+  const role = user.apiAccessPrincipalArn;
+  if (role === undefined || user.userId !== adminUserIdFor(role)) return false;
+  return Object.values(users).some((u) => u.type === 'SUPER_USER' && u.apiAccessPrincipalArn === role);
 }
