@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../local/emulator';
+import { privateDir } from '../local/private-files';
 import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state';
 import { seedFromDeclarations } from '../local/seed';
 import { declaredProperties } from '../local/local-deploy';
@@ -42,7 +43,10 @@ export async function runEmulator(argv: string[], out: NodeJS.WritableStream = p
     return 0;
   }
   const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const stateFile = join(resolve(values['state-dir'] ?? '.finspace-local'), 'emulator.json');
+  const stateDir = resolve(values['state-dir'] ?? '.finspace-local');
+  // Owner-only, and only a directory this tool made (or a new or empty one): anything else is refused.
+  privateDir(stateDir);
+  const stateFile = join(stateDir, 'emulator.json');
   const cdkOut = resolve(values['cdk-out'] ?? 'cdk.out');
   const emulator = await startEmulator({
     port: Number(values.port),

@@ -1,12 +1,13 @@
 // `finspace-user local` (and `npm start` in this repository): deploy an app's
 // FinspaceUser resources to a local FinSpace endpoint, through the handler
 // bundled in its cloud assembly, the way `cdk deploy` would against AWS.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventLine, Spinner, usersTable } from '../local/deploy-report';
 import type { EmulatorState } from '../local/emulator-state';
 import { type LocalDeployResult, localDeploy } from '../local/local-deploy';
+import { removeOwnDirectory } from '../local/private-files';
 import { keyValues } from './key-values';
 import { MASK, maskedUser, type RenderOptions } from '../toolkit/name-masking';
 import { synthesize } from './synth';
@@ -32,7 +33,8 @@ Options:
   --seed FILE           start a new state directory from FILE (the format of
                         .finspace-local/emulator.json) instead of the declarations;
                         FILE is all that FinSpace holds: declarations add nothing
-  --reset               forget the local state first (FinSpace and deployed stacks)
+  --reset               forget the local state first (FinSpace and deployed stacks):
+                        deletes the state directory, only if finspace-user made it
   --endpoint URL        use a running \`finspace-user emulator\` instead of an in-process one
   --concurrency N       resource events in flight at once (default: 4)
   --json                the result as JSON on stdout
@@ -70,7 +72,8 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error('--concurrency must be a whole number of 1 or more');
   const seed = values.seed === undefined ? undefined : readSeed(resolve(projectDir, values.seed));
-  if (values.reset) rmSync(stateDir, { recursive: true, force: true });
+  // Only a state directory this tool made is deleted; anything else named by --state-dir is refused.
+  if (values.reset) removeOwnDirectory(stateDir);
 
   const spinner = new Spinner(process.stderr, out);
   const human = !values.json;

@@ -3,11 +3,13 @@
 // `cloudformation`), answered from the status the engine is in (a rollback
 // phase says so), and the ResponseURLs the handler answers events at (as
 // CloudFormation's pre-signed S3 URLs: the URL itself is the permission). A
-// loopback server of the deploy run, whichever FinSpace endpoint it deploys to.
+// loopback server of the deploy run, whichever FinSpace endpoint it deploys to,
+// answering only requests addressed to a loopback host (loopback-host.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
+import { refusedAsMisdirected } from './loopback-host';
 import { ServiceError } from './service-error';
 import { verifySigV4 } from './sigv4';
 
@@ -89,6 +91,7 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
     accessKeyId === LOCAL_HANDLER_CREDENTIALS.accessKeyId ? LOCAL_HANDLER_CREDENTIALS : undefined;
   const responses = new Map<string, { body?: unknown; bytes?: number }>();
   const server: Server = createServer((req, res) => {
+    if (refusedAsMisdirected(req, res, (server.address() as AddressInfo).port)) return;
     const requestId = randomUUID();
     readBody(req)
       .then((body) => {

@@ -3,6 +3,7 @@
 // AssumeRole (query protocol, SigV4 service `sts`) and the DynamoDB item
 // operations of the handler's snapshot table (awsJson1_0, `dynamodb`) on one
 // port. Which one a request is for follows from the service in its signature scope.
+// It answers only requests addressed to a loopback host (loopback-host.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ import {
   saveState,
 } from './emulator-state';
 import { FaultInjector, type FaultOptions } from './faults';
+import { refusedAsMisdirected } from './loopback-host';
 import { FinspaceService, type Input, validateInput, validateUserIdLabel } from './finspace-service';
 import { ServiceError, validation } from './service-error';
 import { type Verification, verifySigV4 } from './sigv4';
@@ -360,6 +362,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server: Server = createServer((req, res) => {
+    // Before anything else: a request for another host (DNS rebinding) is not read, recorded or answered.
+    if (refusedAsMisdirected(req, res, (server.address() as AddressInfo).port)) return;
     handle(req, res).catch((error: unknown) => {
       if (error instanceof ServiceError && !res.headersSent) {
         res.writeHead(error.statusCode, { 'content-type': 'application/json', 'x-amzn-errortype': error.errorName });
