@@ -6,8 +6,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from '../local/emulator';
 import { privateDir } from '../local/private-files';
 import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state';
-import { seedFromDeclarations } from '../local/seed';
-import { declaredProperties } from '../local/local-deploy';
+import { declaredApp } from '../local/local-deploy';
 
 export const EMULATOR_HELP = `Usage: finspace-user emulator [options]
 
@@ -51,7 +50,7 @@ export async function runEmulator(argv: string[], out: NodeJS.WritableStream = p
   const emulator = await startEmulator({
     port: Number(values.port),
     stateFile,
-    declared: () => seedFromDeclarations(declaredProperties(cdkOut)),
+    app: () => declaredApp(cdkOut),
     faults: {
       throttleRps: number(values['throttle-rps']),
       errorProbability: number(values['error-probability']),

@@ -14,6 +14,7 @@ import {
   type EmulatorState,
   emptyState,
   hardenState,
+  LOCAL_HANDLER_CREDENTIALS,
   LOCAL_REGION,
   loadState,
   saveState,
@@ -23,7 +24,9 @@ import { refusedAsMisdirected } from './loopback-host';
 import { FinspaceService, type Input, validateInput, validateUserIdLabel } from './finspace-service';
 import { ServiceError, validation } from './service-error';
 import { type Verification, verifySigV4 } from './sigv4';
-import { type Seeded, seedWhatIsNew } from './seed';
+import type { AppDeclarations } from './app-declarations';
+import { checkTrustPolicies } from './role-trust';
+import { type Seeded, seedFromDeclarations, seedWhatIsNew } from './seed';
 import { assumeRole, stsErrorXml } from './sts-service';
 
 export interface EmulatorOptions {
@@ -36,12 +39,15 @@ export interface EmulatorOptions {
   /** The state to start from when there is no `state` nor a `stateFile` yet. @default - an empty account */
   readonly seed?: () => EmulatorState;
   /**
-   * What the app declares (local/seed.ts): the state to start from when there
-   * is none yet (instead of `seed`), and at each start, added to a kept state
-   * where it was never seeded before (nothing there is overwritten).
-   * @default - nothing declared
+   * What the app declares (local/app-declarations.ts). Its users seed the
+   * state to start from when there is none yet and no `seed`, and at each
+   * start are added to a kept state where they were never seeded before
+   * (nothing there is overwritten; local/seed.ts). The roles its templates
+   * define get their trust policies at each start, as CloudFormation sets
+   * them, and the local handler's key acts as its stacks' handler roles.
+   * @default - no app: the state as it is
    */
-  readonly declared?: () => EmulatorState;
+  readonly app?: () => AppDeclarations;
   /** Where state is kept between runs; written after every change. @default - memory only */
   readonly stateFile?: string;
   readonly faults?: FaultOptions;
@@ -123,14 +129,25 @@ function scopeService(authorization: string | undefined): string | undefined {
   return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization ?? '')?.[1];
 }
 
+/** The app's roles, with the trust policies its templates give them, and its handler roles for the handler's key. */
+function applyApp(state: EmulatorState, app: AppDeclarations): void {
+  for (const [arn, role] of Object.entries(app.roles)) state.roles[arn] = role;
+  const { accessKeyId, secretAccessKey, principalArn } = LOCAL_HANDLER_CREDENTIALS;
+  const key = (state.accessKeys[accessKeyId] ??= { secretAccessKey, kind: 'iam', principalArn });
+  key.actsAs = [...app.handlerRoleArns];
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now;
-  const seed = options.declared ?? options.seed ?? emptyState;
+  const app = options.app?.();
+  const declared = app && (() => seedFromDeclarations(app.declarations));
+  const seed = options.seed ?? declared ?? emptyState;
   const state = hardenState(options.state ?? (options.stateFile ? loadState(options.stateFile, seed, now()) : seed()));
   // What the app declares now and was never seeded: an environment, user or admin role added since the first run.
-  const seeded = options.declared
-    ? seedWhatIsNew(state, options.declared())
-    : { environments: [], users: [], roles: [] };
+  const seeded = declared ? seedWhatIsNew(state, declared()) : { environments: [], users: [], roles: [] };
+  if (app) applyApp(state, app);
+  // A trust policy the endpoint cannot evaluate (edited in the state file) stops it here, named.
+  checkTrustPolicies(state);
   const region = state.region ?? LOCAL_REGION;
   const finspace = new FinspaceService(state, now);
   // DynamoDB items are sealed with a key kept beside the state file (in memory without one).
@@ -141,7 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (options.stateFile) saveState(options.stateFile, state, now());
   };
   // The record of what was seeded is kept from the start: a user removed from the file before any change stays removed.
-  if (options.declared) persist();
+  if (app) persist();
 
   const lookup = (accessKeyId: string) => state.accessKeys[accessKeyId];
 

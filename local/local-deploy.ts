@@ -20,7 +20,8 @@ import { provisionTables } from './provision-tables';
 import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
 import { resolveProperties, UnresolvableError } from '../toolkit/resolve-properties';
-import { type Seeded, seedFromDeclarations } from './seed';
+import { type AppDeclarations, appDeclarations } from './app-declarations';
+import type { Seeded } from './seed';
 import { type DeploymentResult, deployStack, type DesiredResource, type ResourceEvent } from './stack-deployment';
 
 export interface LocalDeployOptions {
@@ -118,10 +119,11 @@ function resolvedOrNamed<T>(path: string, resolved: () => T): T {
   }
 }
 
-/** The resolved properties of every user an assembly declares (none when there is no assembly). */
-export function declaredProperties(cdkOut: string): Record<string, unknown>[] {
-  if (!existsSync(join(cdkOut, 'manifest.json'))) return [];
-  return [...desiredResources(readStacks(cdkOut)).values()].flat().map((r) => r.properties);
+/** What the app in an assembly declares, as the local endpoint needs it (nothing when there is no assembly). */
+export function declaredApp(cdkOut: string): AppDeclarations {
+  if (!existsSync(join(cdkOut, 'manifest.json'))) return { declarations: [], roles: {}, handlerRoleArns: [] };
+  const stacks = readStacks(cdkOut);
+  return appDeclarations(stacks, desiredResources(stacks));
 }
 
 /** A given seed is all that FinSpace holds: declarations never add to it (unless the file says otherwise). */
@@ -161,9 +163,8 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     options.endpoint ??
     (emulator = await startEmulator({
       stateFile: join(stateDir, 'emulator.json'),
-      ...(options.seed
-        ? { seed: fromSeedFile(options.seed) }
-        : { declared: () => seedFromDeclarations([...desiredByStack.values()].flat().map((r) => r.properties)) }),
+      ...(options.seed ? { seed: fromSeedFile(options.seed) } : {}),
+      app: () => appDeclarations(stacks, desiredByStack, options.parameters),
       faults: options.faults,
     })).url;
   const stateFile = join(stateDir, 'deployments.json');

@@ -129,11 +129,8 @@ test('a state started from a seed file is all that FinSpace holds: a newly decla
 });
 
 describe('seedWhatIsNew', () => {
-  const declare = (userId: string, extra: Record<string, string> = {}) => ({
-    EnvironmentId: ENVIRONMENT,
-    UserId: userId,
-    AdminRoleArn: ADMIN_ROLE,
-    ...extra,
+  const declare = (userId: string) => ({
+    properties: { EnvironmentId: ENVIRONMENT, UserId: userId, AdminRoleArn: ADMIN_ROLE },
   });
 
   test('an admin role a superuser already maps gets no second admin user; a state with no record is filled in', () => {
