@@ -187,8 +187,11 @@ function wildcard(pattern: string, flags = ''): RegExp {
   return new RegExp(`^${body}$`, flags);
 }
 
-/** IAM's ARN matching: each of the six colon-separated parts against its pattern. */
-function arnMatches(pattern: string, arn: string, like: boolean): boolean {
+/**
+ * IAM's ARN matching: each of the six colon-separated parts against its
+ * pattern, wildcards within a part. ArnEquals matches exactly as ArnLike does.
+ */
+function arnMatches(pattern: string, arn: string): boolean {
   const split = (s: string) => {
     const parts = s.split(':');
     return parts.length < 6 ? undefined : [...parts.slice(0, 5), parts.slice(5).join(':')];
@@ -196,7 +199,7 @@ function arnMatches(pattern: string, arn: string, like: boolean): boolean {
   const p = split(pattern);
   const a = split(arn);
   if (p === undefined || a === undefined) return false;
-  return p.every((part, i) => (like ? wildcard(part).test(a[i]) : part === a[i]));
+  return p.every((part, i) => wildcard(part).test(a[i]));
 }
 
 function conditionHolds(condition: Condition, request: PolicyRequest): boolean {
@@ -204,10 +207,9 @@ function conditionHolds(condition: Condition, request: PolicyRequest): boolean {
   const negated = condition.operator.includes('Not');
   // A key the request lacks matches no value: a positive operator fails, a negated one holds.
   if (value === undefined) return negated;
-  const like = condition.operator.includes('Like');
   const matches = (pattern: string) => {
-    if (condition.operator.startsWith('Arn')) return arnMatches(pattern, value, like);
-    return like ? wildcard(pattern).test(value) : pattern === value;
+    if (condition.operator.startsWith('Arn')) return arnMatches(pattern, value);
+    return condition.operator.includes('Like') ? wildcard(pattern).test(value) : pattern === value;
   };
   return condition.values.some(matches) !== negated;
 }
@@ -228,7 +230,7 @@ function applies(statement: Statement, request: PolicyRequest): boolean {
   const resource =
     statement.resources === undefined ||
     request.resourceArn === undefined ||
-    statement.resources.some((r) => r === '*' || arnMatches(r, request.resourceArn as string, true)) !==
+    statement.resources.some((r) => r === '*' || arnMatches(r, request.resourceArn as string)) !==
       statement.notResources;
   // No Principal element (an identity policy): the statement is about its holder, whoever that is.
   const principal =

@@ -74,6 +74,9 @@ describe('a trust policy, evaluated for sts:AssumeRole', () => {
     [{ ArnEquals: { 'aws:PrincipalArn': HANDLER } }, 'allow'],
     [{ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/Users-*' } }, 'allow'],
     [{ ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/Other-*' } }, 'no-allow'],
+    // ArnEquals takes wildcards within each part, as ArnLike does (IAM's documentation of the ARN operators)
+    [{ ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::123456789012:role/Users-*' } }, 'allow'],
+    [{ ArnEquals: { 'aws:PrincipalArn': '*' } }, 'no-allow'], // no wildcard spans the parts
     [{ ArnNotEquals: { 'aws:PrincipalArn': HANDLER } }, 'no-allow'],
     [{ ArnNotLike: { 'AWS:PRINCIPALARN': 'arn:aws:iam::123456789012:role/Some*' } }, 'allow'],
     [{ StringEquals: { 'aws:PrincipalArn': [OTHER, HANDLER] } }, 'allow'],
