@@ -79,10 +79,7 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
   const human = !values.json;
   const names: RenderOptions = { showNames: values['show-names'] ?? false };
   try {
-    if (!values['no-synth']) {
-      spinner.update('synthesizing the app');
-      synthesize(projectDir, cdkOut, keyValues(values.context));
-    }
+    if (!values['no-synth']) await synthesize(projectDir, cdkOut, keyValues(values.context));
     const result = await localDeploy({
       projectDir,
       cdkOut,

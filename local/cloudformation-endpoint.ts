@@ -5,9 +5,13 @@
 // CloudFormation's pre-signed S3 URLs: the URL itself is the permission). A
 // loopback server of the deploy run, whichever FinSpace endpoint it deploys to,
 // answering only requests addressed to a loopback host (loopback-host.ts).
+// Given the local deploy state, it also answers what `finspace-user plan`
+// reads of a deployed stack in AWS: GetTemplate and ListStackResources.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DeployState } from './deploy-state';
+import { deployedView } from './deployed-template';
 import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
 import { refusedAsMisdirected } from './loopback-host';
 import { ServiceError } from './service-error';
@@ -53,6 +57,14 @@ function errorXml(error: ServiceError, requestId: string): string {
   return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${escapeXml(error.errorName)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
+/** The stack a request names, by id or name, as CloudFormation finds it. */
+function stackNamed(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchParams): LocalStack {
+  const name = form.get('StackName') ?? '';
+  const stack = stacks.get(name) ?? [...stacks.values()].find((s) => s.stackName === name);
+  if (!stack) throw new ServiceError('ValidationError', 400, `Stack with id ${name} does not exist`);
+  return stack;
+}
+
 /** DescribeStacks of one stack, by id or name, as CloudFormation answers it. */
 export function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchParams): LocalStack {
   if (form.get('Action') !== 'DescribeStacks') {
@@ -62,10 +74,7 @@ export function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: UR
       `The local endpoint does not implement CloudFormation ${form.get('Action') ?? ''}`,
     );
   }
-  const name = form.get('StackName') ?? '';
-  const stack = stacks.get(name) ?? [...stacks.values()].find((s) => s.stackName === name);
-  if (!stack) throw new ServiceError('ValidationError', 400, `Stack with id ${name} does not exist`);
-  return stack;
+  return stackNamed(stacks, form);
 }
 
 function stacksXml(stack: LocalStack, requestId: string): string {
@@ -77,14 +86,56 @@ function stacksXml(stack: LocalStack, requestId: string): string {
   );
 }
 
+/** The stacks of a local deploy state, by id and by name, as the plan's reads find them. */
+function deployedStacks(state: DeployState): Map<string, LocalStack> {
+  const stacks = new Map<string, LocalStack>();
+  for (const [stackName, deployed] of Object.entries(state)) {
+    stacks.set(deployed.stackId, {
+      stackId: deployed.stackId,
+      stackName,
+      status: 'UPDATE_COMPLETE',
+      creationTime: new Date(0),
+    });
+  }
+  return stacks;
+}
+
+/** GetTemplate and ListStackResources of a deployed stack, from the local deploy state. */
+export function deployedStackXml(state: DeployState, form: URLSearchParams, requestId: string): string {
+  const action = form.get('Action');
+  const stack = stackNamed(deployedStacks(state), form);
+  const view = deployedView(state[stack.stackName]);
+  const metadata = `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`;
+  if (action === 'GetTemplate') {
+    const body = escapeXml(JSON.stringify(view.template));
+    return `<GetTemplateResponse xmlns="${XMLNS}"><GetTemplateResult><TemplateBody>${body}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable></GetTemplateResult>${metadata}</GetTemplateResponse>`;
+  }
+  const members = [...view.physicalIds]
+    .map(
+      ([logicalId, physicalId]) =>
+        `<member><LogicalResourceId>${escapeXml(logicalId)}</LogicalResourceId><PhysicalResourceId>${escapeXml(physicalId)}</PhysicalResourceId>` +
+        `<ResourceType>${escapeXml(String(view.template.Resources?.[logicalId]?.Type))}</ResourceType>` +
+        `<LastUpdatedTimestamp>${new Date(0).toISOString()}</LastUpdatedTimestamp><ResourceStatus>UPDATE_COMPLETE</ResourceStatus></member>`,
+    )
+    .join('');
+  return `<ListStackResourcesResponse xmlns="${XMLNS}"><ListStackResourcesResult><StackResourceSummaries>${members}</StackResourceSummaries></ListStackResourcesResult>${metadata}</ListStackResourcesResponse>`;
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
+export interface CloudFormationEndpointOptions {
+  /** The local deploy state GetTemplate and ListStackResources answer from. @default - they are refused */
+  readonly deployState?: () => DeployState;
+}
+
 /** Starts the endpoint on a free loopback port; only the handler's local credentials may call it. */
-export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpoint> {
+export async function startCloudFormationEndpoint(
+  options: CloudFormationEndpointOptions = {},
+): Promise<CloudFormationEndpoint> {
   const stacks = new Map<string, LocalStack>();
   const answered: string[] = [];
   const lookup = (accessKeyId: string) =>
@@ -115,7 +166,15 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
           lookup,
         );
         if (!verification.ok) throw new ServiceError('SignatureDoesNotMatch', 403, verification.message);
-        const stack = describeStacks(stacks, new URLSearchParams(body.toString('utf8')));
+        const form = new URLSearchParams(body.toString('utf8'));
+        const action = form.get('Action');
+        if (options.deployState && (action === 'GetTemplate' || action === 'ListStackResources')) {
+          const xml = deployedStackXml(options.deployState(), form, requestId);
+          res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+          res.end(xml);
+          return;
+        }
+        const stack = describeStacks(stacks, form);
         answered.push(stack.status);
         res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
         res.end(stacksXml(stack, requestId));

@@ -102,7 +102,8 @@ export function desiredResources(
         logicalId: u.logicalId,
         path: u.path,
         properties: resolvedOrNamed(u.path, () => resolveProperties(u.properties, stack.template, context)),
-        policies: u.policies,
+        ...(u.deletionPolicy === undefined ? {} : { deletionPolicy: u.deletionPolicy }),
+        ...(u.updateReplacePolicy === undefined ? {} : { updateReplacePolicy: u.updateReplacePolicy }),
       })),
     );
   }

@@ -10,7 +10,12 @@ import { PROPERTY_NAMES, RESOURCE_TYPE } from '../lambda/resource-properties';
 import { CREATE_FAILED_PHYSICAL_ID } from '../lambda/cfn-response';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
 import type { HandlerFunction } from '../toolkit/cloud-assembly';
-import { type DeleteOccasion, type ResourcePolicies, retainedBecause } from '../toolkit/deletion-policy';
+import {
+  type DeleteOccasion,
+  type DeletionPolicy,
+  retainedBecause,
+  type UpdateReplacePolicy,
+} from '../toolkit/deletion-policy';
 import type { Invoke } from './custom-resource-invoke';
 
 export interface DesiredResource {
@@ -18,8 +23,10 @@ export interface DesiredResource {
   readonly path: string;
   /** Resolved properties, as CloudFormation would send them. */
   readonly properties: Record<string, unknown>;
-  /** DeletionPolicy and UpdateReplacePolicy as the template says them. @default - Delete, both */
-  readonly policies?: ResourcePolicies;
+  /** The template's DeletionPolicy attribute, kept with what is deployed: a later removal is governed by it. */
+  readonly deletionPolicy?: DeletionPolicy;
+  /** The template's UpdateReplacePolicy attribute. */
+  readonly updateReplacePolicy?: UpdateReplacePolicy;
 }
 
 export interface DeployedResource extends DesiredResource {
@@ -77,7 +84,8 @@ interface Step {
   readonly properties: Record<string, unknown>;
   readonly oldProperties?: Record<string, unknown>;
   readonly physicalId?: string;
-  readonly policies?: ResourcePolicies;
+  readonly deletionPolicy?: DeletionPolicy;
+  readonly updateReplacePolicy?: UpdateReplacePolicy;
   /** A Delete's occasion: which policy governs it. */
   readonly occasion?: DeleteOccasion;
 }
@@ -120,7 +128,7 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
       phase: step.phase,
       startedAt,
     };
-    const retained = step.occasion && retainedBecause(step.policies ?? {}, step.occasion);
+    const retained = step.occasion && retainedBecause(step, step.occasion);
     if (retained) {
       const physicalId = step.physicalId as string;
       emit({ ...base, status: 'SKIPPED', physicalId, reason: `${retained}; ${whatItMeans(step)}` });
@@ -280,7 +288,8 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
           path: step.path,
           properties: step.properties,
           physicalId: step.physicalId as string,
-          ...(step.policies === undefined ? {} : { policies: step.policies }),
+          ...(step.deletionPolicy === undefined ? {} : { deletionPolicy: step.deletionPolicy }),
+          ...(step.updateReplacePolicy === undefined ? {} : { updateReplacePolicy: step.updateReplacePolicy }),
         };
       }
     },

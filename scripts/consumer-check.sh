@@ -29,7 +29,36 @@ check_app() {
   npx finspace-user --help > /dev/null
   npx finspace-user local --no-synth
   npx finspace-user plan --local --no-synth
-  echo "consumer app $name: build, synth, tests, finspace-user local and plan passed"
+  check_removal
+  echo "consumer app $name: build, synth, tests, finspace-user local and plan (a removal too) passed"
+}
+
+# A DESTROY user removed from the app (the README's DataEngineer): the plan names the removal and
+# "disabled" and exits 2; the local deploy then disables it, and the plan has nothing left (exit 0).
+check_removal() {
+  node -e '
+    const { cpSync, readFileSync, writeFileSync } = require("node:fs");
+    cpSync("cdk.out", "cdk.out.removed", { recursive: true });
+    const file = "cdk.out.removed/FinspaceUsers.template.json";
+    const template = JSON.parse(readFileSync(file, "utf8"));
+    const ids = Object.keys(template.Resources).filter((id) =>
+      String(template.Resources[id].Metadata?.["aws:cdk:path"]).startsWith("FinspaceUsers/DataEngineer/"));
+    if (ids.length !== 1) throw new Error(`expected one DataEngineer resource, found ${ids.length}`);
+    delete template.Resources[ids[0]];
+    writeFileSync(file, JSON.stringify(template));'
+  local code=0
+  npx finspace-user plan --local --no-synth --cdk-out cdk.out.removed > plan.txt || code=$?
+  cat plan.txt
+  [ "$code" -eq 2 ] || { echo "plan after removing a DESTROY user exited $code, not 2" >&2; return 1; }
+  grep -Eq '^FinspaceUsers/DataEngineer .*removed: disabled' plan.txt ||
+    { echo 'the plan does not name the removed DataEngineer as disabled' >&2; return 1; }
+  npx finspace-user local --no-synth --cdk-out cdk.out.removed --json > local.json
+  node -e '
+    const result = JSON.parse(require("node:fs").readFileSync("local.json", "utf8"));
+    const row = result.users.find((u) => u.path === "FinspaceUsers/DataEngineer");
+    if (!result.ok || row?.after?.status !== "DISABLED")
+      throw new Error(`the deploy did not disable the removed DataEngineer: ${JSON.stringify(row?.after?.status)}`);'
+  npx finspace-user plan --local --no-synth --cdk-out cdk.out.removed > /dev/null
 }
 
 app_a() {

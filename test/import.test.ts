@@ -339,3 +339,31 @@ test('any string, lone surrogates included, survives as a literal, and reads bac
     }),
   );
 });
+
+test('an environment id with a line break, `*/` or a bidirectional mark stays inside the comments of the generated code', async () => {
+  // The model bounds an environment id's length only (1 to 26): such an id is valid, and reaches FinSpace.
+  const environmentId = 'e\nprocess.exit(7)//*/\u202E';
+  const state = importState(2);
+  state.environments[environmentId] = state.environments[IMPORT_ENVIRONMENT];
+  const hostile = await startEmulator({ state });
+  const out = new PassThrough();
+  let source = '';
+  out.on('data', (chunk: Buffer) => (source += chunk.toString()));
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const args = ['--endpoint', hostile.url, '--environment-id', environmentId, '--admin-role-arn', IMPORT_ADMIN_ROLE];
+    expect(await runImport([...args, '--out', '-'], out)).toBe(0);
+  } finally {
+    stderr.mockRestore();
+    await hostile.close();
+  }
+  // Every line is a comment, or code the generator writes: none is the id's second line.
+  expect(source.split(/\r\n|[\n\r\u2028\u2029]/).filter((line) => line.startsWith('process.exit'))).toEqual([]);
+  expect(source).toContain('// The FinSpace users of environment e\\u000Aprocess.exit(7)//*\\/\\u202E, as');
+  expect(source).toContain(`const ENVIRONMENT_ID = ${tsString(environmentId)};`);
+  // A JSDoc comment closes only where the generator closes it.
+  const comments = source.split('\n').filter((line) => /^\s*\/\*\*/.test(line));
+  expect(comments).not.toEqual([]);
+  for (const line of comments) expect(line.indexOf('*/')).toBe(line.length - 2);
+  expect([...source].filter((ch) => ch !== '\n' && isInvisible(ch.codePointAt(0) ?? 0))).toEqual([]);
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { FinspaceUsersStack } from '../bin/example-stack';
-import { FinspaceUserType } from '../lib';
+import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import { startEmulator } from '../local/emulator';
 import { saveState } from '../local/emulator-state';
 import { localDeploy } from '../local/local-deploy';
@@ -17,6 +17,7 @@ import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { clientFor, finspaceCredentials } from './support/emulator-session';
 import { declareUser } from './support/roles';
 import { demoState } from './support/demo-state';
+import { PIPELINE_ROLE } from './support/import-state';
 
 let workDir: string;
 let stateDir: string;
@@ -50,9 +51,9 @@ async function editInFinspace(userId: string, change: Record<string, string>): P
 
 const example = () => synthApp(workDir, (app) => new FinspaceUsersStack(app, 'FinspaceUsers'));
 
-test('after a deploy nothing would change (exit 0); after a hand edit, exactly that field (exit 2)', async () => {
+test('after a deploy nothing would change (exit 0); a hand edit is drift the deploy does not write (exit 2)', async () => {
   const cdkOut = example();
-  expect((await localDeploy({ projectDir: workDir, cdkOut, readUsers: false })).ok).toBe(true);
+  expect((await localDeploy({ projectDir: workDir, cdkOut, stateDir, readUsers: false })).ok).toBe(true);
 
   const clean = await plan(cdkOut);
   expect(clean.code).toBe(0);
@@ -67,27 +68,47 @@ test('after a deploy nothing would change (exit 0); after a hand edit, exactly t
     expect.objectContaining({
       path: 'FinspaceUsers/QuantAnalyst',
       userId: 'u-quant-analyst',
-      status: 'update',
+      // The template did not change: CloudFormation sends the resource no event, and FinSpace keeps the edit.
+      status: 'drift',
+      resourceChange: 'none',
       changes: [{ field: 'firstName', live: 'Augusta', declared: 'Ada' }],
     }),
   ]);
 
   const table = await plan(cdkOut);
-  expect(table.output).toMatch(/FinspaceUsers\/QuantAnalyst\s+u-quant-analyst\s+update\s+firstName: ••• → •••/);
+  expect(table.output).toMatch(
+    /FinspaceUsers\/QuantAnalyst\s+u-quant-analyst\s+ENABLED\s+drift, not written\s+firstName: ••• → •••; CloudFormation sends no event/,
+  );
   expect(table.output).not.toContain('Augusta');
 
   const md = await plan(cdkOut, '--markdown');
   expect(md.code).toBe(2);
-  expect(md.output).toContain('| | resource | user | plan | live → declared |');
+  expect(md.output).toContain('| | resource | user | status | plan | live → declared |');
   expect(md.output).toContain(
-    '| ✏️ | `FinspaceUsers/QuantAnalyst` | `u-quant-analyst` | update | firstName: ••• → ••• |',
+    '| ⚠️ | `FinspaceUsers/QuantAnalyst` | `u-quant-analyst` | `ENABLED` | drift, not written | firstName: `•••` → `•••`<br>CloudFormation sends no event (the resource did not change): FinSpace keeps its values |',
   );
   expect(md.output).not.toMatch(/Augusta|Ada\b/);
 
-  // once deployed again, nothing would change
-  await localDeploy({ projectDir: workDir, cdkOut, readUsers: false, stateDir });
-  // (the deploy state says nothing changed in the template, so no event is sent: the drift stays, as with CloudFormation)
-  expect((await plan(cdkOut)).code).toBe(2);
+  // A changed declaration is sent as an Update: the deploy writes it.
+  const edited = synthApp(workDir, (app) => {
+    const stack = new Stack(app, 'FinspaceUsers');
+    declareUser(stack, 'QuantAnalyst', {
+      environmentId: ENVIRONMENT,
+      adminRoleArn: ADMIN_ROLE,
+      userId: 'u-quant-analyst',
+      type: FinspaceUserType.APP_USER,
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+    });
+  });
+  const update = JSON.parse((await plan(edited, '--json', '--show-names')).output);
+  expect(update.users).toEqual([
+    expect.objectContaining({
+      status: 'update',
+      resourceChange: 'update',
+      changes: [{ field: 'firstName', live: 'Augusta', declared: 'Ada' }],
+    }),
+  ]);
 });
 
 test('a user FinSpace does not have, an admin role it does not map, a value known only at deploy time', async () => {
@@ -177,5 +198,57 @@ test.each([
     ),
   );
   expect(run.code).toBe(0);
-  expect(JSON.parse(run.stdout).summary).toBe('3 FinSpace users: 0 to update, 3 unchanged');
+  expect(JSON.parse(run.stdout).summary).toMatch(/^3 FinSpace users: 0 to update, 3 unchanged/);
+});
+
+test('each user shows its status: a DISABLED user stays disabled; a principal on record, not declared, is named when API access turns on', async () => {
+  const state = demoState();
+  const users = state.environments[ENVIRONMENT];
+  users['u-data-engineer'].status = 'DISABLED';
+  // API access was switched off; FinSpace keeps the principal on record.
+  Object.assign(users['u-contractor'], { apiAccess: 'DISABLED', apiAccessPrincipalArn: PIPELINE_ROLE });
+  saveState(join(stateDir, 'emulator.json'), state);
+  const cdkOut = synthApp(workDir, (app) => {
+    const stack = new Stack(app, 'Users');
+    const common = { environmentId: ENVIRONMENT, adminRoleArn: ADMIN_ROLE };
+    declareUser(stack, 'Engineer', { ...common, userId: 'u-data-engineer', type: FinspaceUserType.APP_USER });
+    declareUser(stack, 'Contractor', {
+      ...common,
+      userId: 'u-contractor',
+      type: FinspaceUserType.APP_USER,
+      apiAccess: FinspaceApiAccess.ENABLED,
+    });
+  });
+
+  const result = await plan(cdkOut, '--json');
+  expect(result.code).toBe(2);
+  expect(JSON.parse(result.output).users).toEqual([
+    expect.objectContaining({
+      path: 'Users/Engineer',
+      status: 'no-change',
+      liveStatus: 'DISABLED',
+      resourceChange: 'create',
+    }),
+    expect.objectContaining({
+      path: 'Users/Contractor',
+      status: 'update',
+      liveStatus: 'ENABLED',
+      changes: [{ field: 'apiAccess', live: 'DISABLED', declared: 'ENABLED' }],
+      dormantPrincipal: PIPELINE_ROLE,
+    }),
+  ]);
+
+  const table = (await plan(cdkOut)).output;
+  expect(table).toMatch(
+    /^Users\/Engineer\s+u-data-engineer\s+DISABLED\s+new resource: no change\s+DISABLED in FinSpace: the deploy leaves it disabled/m,
+  );
+  expect(table).toContain(
+    `apiAccess: DISABLED → ENABLED; API access turns on for the principal on record ${PIPELINE_ROLE}, which is not declared: it becomes able to get credentials`,
+  );
+  expect(table).toContain(
+    '1 disabled in FinSpace (the deploy leaves it so), 1 undeclared principal newly able to get credentials',
+  );
+  const markdown = (await plan(cdkOut, '--markdown')).output;
+  expect(markdown).toContain('| ⛔ | `Users/Engineer` | `u-data-engineer` | `DISABLED` | new resource: no change |');
+  expect(markdown).toContain(`the principal on record \`${PIPELINE_ROLE}\`, which is not declared`);
 });

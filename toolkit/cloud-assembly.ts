@@ -1,15 +1,16 @@
 // Reads what `cdk synth` wrote: each stack's Custom::FinspaceUser resources
 // and the bundled handler asset that serves them.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RESOURCE_TYPE } from '../lambda/resource-properties';
-import { policiesOf, type ResourcePolicies } from './deletion-policy';
+import { type DeletionPolicy, policiesOf, type UpdateReplacePolicy } from './deletion-policy';
 
-interface TemplateResource {
+export interface TemplateResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
   readonly Metadata?: Record<string, unknown>;
   readonly DependsOn?: string | string[];
+  /** CloudFormation's own attributes: whether a removed or replaced resource gets a Delete at all. */
   readonly DeletionPolicy?: unknown;
   readonly UpdateReplacePolicy?: unknown;
 }
@@ -23,12 +24,17 @@ export interface UserResource {
   /** The construct path (aws:cdk:path), for people to read. */
   readonly path: string;
   readonly properties: Record<string, unknown>;
-  /** Its DeletionPolicy and UpdateReplacePolicy, checked (left out: Delete, CloudFormation's default). */
-  readonly policies: ResourcePolicies;
+  /** The resource's DeletionPolicy attribute, checked. @default - none: Delete */
+  readonly deletionPolicy?: DeletionPolicy;
+  /** The resource's UpdateReplacePolicy attribute, checked. @default - none: Delete */
+  readonly updateReplacePolicy?: UpdateReplacePolicy;
 }
 
 export interface StackUsers {
+  /** The stack's artifact id in the assembly (the name the local deploy keeps it under). */
   readonly stackName: string;
+  /** Its name in CloudFormation: the artifact's stackName when the app gave one. @default stackName */
+  readonly cloudFormationName?: string;
   readonly template: Template;
   readonly users: UserResource[];
   /** The handler function serving them, when the assembly holds its bundled asset. */
@@ -69,7 +75,37 @@ export interface HandlerFunction {
 }
 
 interface Manifest {
-  readonly artifacts?: Record<string, { type: string; properties?: { templateFile?: string }; displayName?: string }>;
+  readonly artifacts?: Record<
+    string,
+    { type: string; properties?: { templateFile?: string; stackName?: string }; displayName?: string }
+  >;
+}
+
+/** A manifest that names a file outside its assembly (`../../etc/passwd`, an absolute path, a symlink out). */
+export class OutsideAssemblyError extends Error {}
+
+/**
+ * `file` (relative to the assembly) as an absolute path, when it is inside the
+ * assembly directory once every symlink is followed. The assembly is the
+ * pull request's output, read as data by a job that holds credentials: a
+ * manifest must not make it read (and print) anything else on the machine.
+ */
+export function insideAssembly(outdir: string, file: string, what: string): string {
+  const root = realpathSync(outdir);
+  const outside = () =>
+    new OutsideAssemblyError(
+      `${what} ${JSON.stringify(file)} is outside the cloud assembly ${root}: only files inside it are read`,
+    );
+  if (typeof file !== 'string' || file === '' || isAbsolute(file)) throw outside();
+  const target = resolve(root, file);
+  const within = (path: string) => {
+    const rel = relative(root, path);
+    return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+  };
+  if (!within(target)) throw outside();
+  // Where it does not exist, the reader's own error says so; where it does, a symlink must not lead out.
+  if (existsSync(target) && !within(realpathSync(target))) throw outside();
+  return resolve(outdir, file);
 }
 
 export function readStacks(outdir: string): StackUsers[] {
@@ -77,9 +113,12 @@ export function readStacks(outdir: string): StackUsers[] {
   const stacks: StackUsers[] = [];
   for (const [name, artifact] of Object.entries(manifest.artifacts ?? {})) {
     if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
-    const template = JSON.parse(readFileSync(join(outdir, artifact.properties.templateFile), 'utf8')) as Template;
+    const templateFile = insideAssembly(outdir, artifact.properties.templateFile, `stack ${name}: templateFile`);
+    const template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
+    const cloudFormationName = artifact.properties.stackName;
     stacks.push({
       stackName: name,
+      ...(typeof cloudFormationName === 'string' && cloudFormationName !== name ? { cloudFormationName } : {}),
       template,
       users: usersOf(template),
       handler: handlerOf(template, outdir, name),
@@ -94,7 +133,8 @@ export function usersOf(template: Template): UserResource[] {
     .filter(([, r]) => r.Type === RESOURCE_TYPE)
     .map(([logicalId, r]) => {
       const path = String(r.Metadata?.['aws:cdk:path'] ?? logicalId).replace(/\/Resource\/Default$/, '');
-      return { logicalId, path, properties: r.Properties ?? {}, policies: policiesOf(r, path) };
+      // an attribute CloudFormation would refuse fails here, naming the resource
+      return { logicalId, path, properties: r.Properties ?? {}, ...policiesOf(r, path) };
     });
 }
 
@@ -112,13 +152,16 @@ export function handlerOf(template: Template, outdir: string, stackName: string)
   const properties = target?.Type === 'AWS::Lambda::Function' ? target.Properties : undefined;
   const code = properties?.Code as { S3Key?: unknown } | undefined;
   const hash = typeof code?.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
-  const manifestFile = join(outdir, `${stackName}.assets.json`);
-  if (!properties || !hash || !existsSync(manifestFile)) return undefined;
+  if (!properties || !hash) return undefined;
+  const manifestFile = insideAssembly(outdir, `${stackName}.assets.json`, `stack ${stackName}: asset manifest`);
+  if (!existsSync(manifestFile)) return undefined;
   const assets = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
     files?: Record<string, { source?: { path?: string } }>;
   };
   const assetPath = assets.files?.[hash]?.source?.path;
-  if (!assetPath || !existsSync(join(outdir, assetPath, 'index.js'))) return undefined;
+  if (!assetPath) return undefined;
+  const assetDir = insideAssembly(outdir, assetPath, `stack ${stackName}: handler asset`);
+  if (!existsSync(join(assetDir, 'index.js'))) return undefined;
   const variables = (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   // A reference to a table of the stack (the snapshot table) is the name the local deploy gives it.
   const valueOf = (v: unknown) => {
@@ -127,7 +170,7 @@ export function handlerOf(template: Template, outdir: string, stackName: string)
     return table?.Type === 'AWS::DynamoDB::Table' ? localTableName(stackName, ref as string) : String(v);
   };
   return {
-    assetDir: join(outdir, assetPath),
+    assetDir,
     environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, valueOf(v)])),
     timeoutSeconds: typeof properties.Timeout === 'number' ? properties.Timeout : 3,
   };

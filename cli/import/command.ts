@@ -10,6 +10,7 @@ import type { GetUserOutput } from '../../finspace/client';
 import { failure, LifecycleError } from '../../lambda/user-lifecycle';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { finspaceReader, type FinspaceReader } from '../../toolkit/finspace-reader';
+import { visible } from '../../toolkit/visible-text';
 import { localFinspaceReader } from '../../local/finspace-reader';
 import { previousUserIds } from './construct-ids';
 import { generateModule, ImportError, USERS_PER_STACK } from './generate-module';
@@ -102,6 +103,8 @@ export async function runImport(argv: string[], out: NodeJS.WritableStream = pro
     return 1;
   }
 
+  // The model bounds the environment id's length only: a message shows it escaped, as the generated code does.
+  const environment = visible(environmentId);
   const projectDir = process.cwd();
   const toStdout = values.out === '-';
   const outFile = toStdout
@@ -129,18 +132,16 @@ export async function runImport(argv: string[], out: NodeJS.WritableStream = pro
     const excluded = new Set(values.exclude);
     for (const userId of excluded) {
       if (!users.has(userId))
-        throw new ImportError(`--exclude ${userId}: no such user in environment ${environmentId}`);
+        throw new ImportError(`--exclude ${visible(userId)}: no such user in environment ${environment}`);
     }
     const kept = [...users.values()].filter((u) => !excluded.has(u.userId ?? ''));
-    if (kept.length === 0) throw new ImportError(`environment ${environmentId}: no users to import`);
+    if (kept.length === 0) throw new ImportError(`environment ${environment}: no users to import`);
     const counts = statusCounts(kept, excluded.size);
 
     if (values.json) {
       const file = outFile as string;
       writeFileAtomically(file, inventory(environmentId, kept), 0o600);
-      report.write(
-        `Wrote the inventory of ${kept.length} users of environment ${environmentId} to ${file}${counts}.\n`,
-      );
+      report.write(`Wrote the inventory of ${kept.length} users of environment ${environment} to ${file}${counts}.\n`);
       process.stderr.write(`Warning: ${INVENTORY_WARNING}\n`);
       return 0;
     }
@@ -158,11 +159,11 @@ export async function runImport(argv: string[], out: NodeJS.WritableStream = pro
     const where = outFile ?? 'stdout';
     if (module.classes.length === 1) {
       report.write(
-        `Wrote ${kept.length} users of environment ${environmentId} to ${where} (class ${className})${counts}.\n`,
+        `Wrote ${kept.length} users of environment ${environment} to ${where} (class ${className})${counts}.\n`,
       );
     } else {
       report.write(
-        `Wrote ${kept.length} users of environment ${environmentId} to ${where} as ${module.classes.length} classes ` +
+        `Wrote ${kept.length} users of environment ${environment} to ${where} as ${module.classes.length} classes ` +
           `(${module.classes.map((c) => `${c.name}: ${c.users}`).join(', ')})${counts}.\n` +
           `A stack holds at most ${USERS_PER_STACK} FinspaceUsers (CloudFormation's 500 resources, less the provider's 10): ` +
           'add each class to a stack of its own.\n',
@@ -191,7 +192,7 @@ async function readUsers(
   } catch (error) {
     // credential failures arrive formatted already (`AssumeRole <role>: AccessDenied: ...`)
     const reason = error instanceof LifecycleError ? error.message : failure('ListUsers', environmentId, error).message;
-    throw new ImportError(`environment ${environmentId}: ${reason}`);
+    throw new ImportError(`environment ${visible(environmentId)}: ${reason}`);
   }
 }
 

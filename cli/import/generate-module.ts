@@ -14,7 +14,7 @@ import {
 } from '../../finspace/constraints';
 import type { GetUserOutput } from '../../finspace/client';
 import { assignRoleIds, assignUserIds, compare, userBaseId, variableName } from './construct-ids';
-import { tsString } from './ts-literal';
+import { commentText, tsString } from './ts-literal';
 import { USERS_PER_STACK } from '../../lambda/consts';
 
 export { USERS_PER_STACK };
@@ -120,11 +120,11 @@ function chunks<T>(items: readonly T[]): T[][] {
   return Array.from({ length: count }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-/** `// text`, wrapped at the print width; line breaks in the text become spaces. */
+/** `// text`, wrapped at the print width; what came from data is shown escaped (commentText). */
 function comment(indent: string, text: string): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/[\s\u2028\u2029]+/)) {
+  for (const word of commentText(text).split(/ +/)) {
     if (line !== '' && `${indent}// ${line} ${word}`.length > PRINT_WIDTH) {
       lines.push(`${indent}// ${line}`);
       line = word;
@@ -165,8 +165,10 @@ export function generateModule(users: readonly GetUserOutput[], options: ModuleO
   const classNames = parts.length === 1 ? [options.className] : parts.map((_, i) => `${options.className}${i + 1}`);
 
   const lines: string[] = [];
+  // The environment id is checked against the model, which bounds only its length: shown escaped, in comments too.
+  const environment = commentText(options.environmentId);
   lines.push(
-    `// The FinSpace users of environment ${options.environmentId}, as \`finspace-user import\` read them.`,
+    `// The FinSpace users of environment ${environment}, as \`finspace-user import\` read them.`,
     '// Re-running the import on an unchanged environment writes this file byte for byte; construct ids',
     '// already in it are kept. Users declared here are managed: a value you change is written on deploy.',
   );
@@ -207,7 +209,7 @@ export function generateModule(users: readonly GetUserOutput[], options: ModuleO
 
     lines.push(
       '',
-      `/** ${part.length} FinSpace user${part.length === 1 ? '' : 's'} of environment ${options.environmentId}${parts.length > 1 ? ` (part ${index + 1} of ${parts.length}: a stack of its own)` : ''}. */`,
+      `/** ${part.length} FinSpace user${part.length === 1 ? '' : 's'} of environment ${environment}${parts.length > 1 ? ` (part ${index + 1} of ${parts.length}: a stack of its own)` : ''}. */`,
       `export class ${classNames[index]} extends Construct {`,
       '  constructor(scope: Construct, id: string) {',
       '    super(scope, id);',

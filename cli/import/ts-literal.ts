@@ -5,30 +5,11 @@
 // Source) and lone surrogates. Printable Unicode, astral characters included,
 // stays as it is. Quotes as Prettier picks them: single, unless the value has
 // more single quotes than double ones (O'Brien).
+import { hex4, isInvisible, visible } from '../../toolkit/visible-text';
 
-/** Code points written as `\uXXXX` even though a literal could hold them: controls, invisible and bidirectional marks. */
-const INVISIBLE: readonly (readonly [number, number])[] = [
-  [0x0000, 0x001f],
-  [0x007f, 0x009f],
-  [0x00ad, 0x00ad],
-  [0x061c, 0x061c],
-  [0x180e, 0x180e],
-  [0x200b, 0x200f],
-  [0x2028, 0x202e],
-  [0x2060, 0x206f],
-  [0xd800, 0xdfff], // a lone surrogate (a pair arrives as one astral code point)
-  [0xfeff, 0xfeff],
-  [0xfff9, 0xfffb],
-];
-
-export const isInvisible = (codePoint: number) =>
-  INVISIBLE.some(([low, high]) => codePoint >= low && codePoint <= high);
+export { isInvisible };
 
 const SHORT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-function hex4(codeUnit: number): string {
-  return `\\u${codeUnit.toString(16).toUpperCase().padStart(4, '0')}`;
-}
 
 const count = (value: string, ch: string) => value.split(ch).length - 1;
 
@@ -43,6 +24,15 @@ export function tsString(value: string): string {
     else body += ch;
   }
   return `${quote}${body}${quote}`;
+}
+
+/**
+ * Text from data written into a comment of generated code: no line break, no
+ * invisible or bidirectional character (escaped as `\uXXXX`), and no `*\/`,
+ * so that nothing in it can end the comment and become code.
+ */
+export function commentText(value: string): string {
+  return visible(value).replace(/\*\//g, '*\\/');
 }
 
 /** A string literal as `tsString` writes it, in a regular expression (the body is group 1 or 2). */
