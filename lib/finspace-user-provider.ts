@@ -66,6 +66,17 @@ export interface FinspaceUserProviderOptions {
    * @default - none
    */
   readonly permissionsBoundary?: iam.IManagedPolicy;
+  /**
+   * The role CloudFormation deploys this stack as: its service role, or,
+   * for a stack deployed without one, the role whose credentials deploy it.
+   * Only it may change the snapshot table or the table's policy (README
+   * "The snapshot table"); a deploy as another role that changes them fails.
+   * @default - the DefaultStackSynthesizer's CloudFormation execution role;
+   *   with another synthesizer none, and a warning: the table's items are
+   *   still the handler's alone, but any principal allowed
+   *   `dynamodb:DeleteResourcePolicy` could lift that
+   */
+  readonly deployingRole?: iam.IRole;
 }
 
 /**
@@ -195,7 +206,7 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
     handlerLogs.grantWrite(handlerRole);
     this.assumeRoleStatement = new iam.PolicyStatement({ actions: ['sts:AssumeRole'] });
     this.handlerRole = handlerRole;
-    const snapshots = snapshotTable(this, 'Snapshots', handlerRole);
+    const snapshots = snapshotTable(this, 'Snapshots', handlerRole, options.deployingRole);
 
     this.handler = new lambda.Function(this, 'Handler', {
       functionName: options.handlerFunctionName,

@@ -59,6 +59,8 @@ export interface LocalTable {
   ttlAttribute?: string;
   /** By the JSON of the item's key values. */
   items: Record<string, { sealed: string; expiresAt?: number }>;
+  /** Its resource-based policy (local/resource-policy.ts), as attached, and that version's revision id. */
+  resourcePolicy?: { document: string; revisionId: string };
 }
 
 export interface EmulatorState {
@@ -117,6 +119,27 @@ export const LOCAL_HANDLER_CREDENTIALS = {
   principalArn: 'arn:aws:iam::123456789012:role/FinspaceUserHandlerRole',
 } as const;
 
+/**
+ * Credentials the local deploy acts with where CloudFormation would (it
+ * creates a stack's tables and sets their policies): they stand for the
+ * role that deploys the stack, which a table's policy names.
+ */
+export const LOCAL_DEPLOYER_CREDENTIALS = {
+  accessKeyId: 'AKIALOCALDEPLOYER001',
+  secretAccessKey: 'local-deployer-secret-not-a-real-key',
+  principalArn: 'arn:aws:iam::123456789012:role/FinspaceUserLocalDeployer',
+} as const;
+
+/** The long-term keys every local account has: the handler's and the deployer's. */
+function builtInKeys(): Record<string, AccessKeyRecord> {
+  return Object.fromEntries(
+    [LOCAL_HANDLER_CREDENTIALS, LOCAL_DEPLOYER_CREDENTIALS].map((c) => [
+      c.accessKeyId,
+      { secretAccessKey: c.secretAccessKey, kind: 'iam' as const, principalArn: c.principalArn },
+    ]),
+  );
+}
+
 /** When seeded users were created and enabled. */
 export const EPOCH_2026 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
@@ -156,6 +179,8 @@ export function newDictionary<T>(entries: Record<string, T> = {}): Record<string
  */
 export function hardenState(state: EmulatorState): EmulatorState {
   state.idempotency ??= {};
+  // A state file from before the deployer's key gets it.
+  for (const [id, key] of Object.entries(builtInKeys())) state.accessKeys[id] ??= key;
   for (const map of [state.environments, state.roles, state.accessKeys, state.idempotency]) {
     Object.setPrototypeOf(map, null);
   }
@@ -163,20 +188,14 @@ export function hardenState(state: EmulatorState): EmulatorState {
   return state;
 }
 
-/** An account with no environment yet: the handler's credentials exist, nothing else. */
+/** An account with no environment yet: the handler's and the deployer's credentials exist, nothing else. */
 export function emptyState(): EmulatorState {
   return {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT,
     environments: newDictionary(),
     roles: newDictionary(),
-    accessKeys: newDictionary({
-      [LOCAL_HANDLER_CREDENTIALS.accessKeyId]: {
-        secretAccessKey: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
-        kind: 'iam',
-        principalArn: LOCAL_HANDLER_CREDENTIALS.principalArn,
-      },
-    }),
+    accessKeys: newDictionary(builtInKeys()),
     idempotency: newDictionary(),
   };
 }

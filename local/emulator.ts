@@ -1,14 +1,15 @@
 // The local FinSpace endpoint: an HTTP server on loopback that speaks the
 // FinSpace Data API (restJson1, SigV4 service `finspace-api`), STS
-// AssumeRole (query protocol, SigV4 service `sts`) and the DynamoDB item
-// operations of the handler's snapshot table (awsJson1_0, `dynamodb`) on one
+// AssumeRole (query protocol, SigV4 service `sts`) and the DynamoDB
+// operations of the handler's snapshot table (awsJson1_0, `dynamodb`), each
+// judged by the table's resource policy against its signer, on one
 // port. Which one a request is for follows from the service in its signature scope.
 // It answers only requests addressed to a loopback host (loopback-host.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { atRestKey } from './at-rest';
-import { DYNAMODB_TARGET_PREFIX, DynamoDbService } from './dynamodb-service';
+import { callerIdentity, DYNAMODB_TARGET_PREFIX, DynamoDbService } from './dynamodb-service';
 import {
   type AccessKeyRecord,
   type EmulatorState,
@@ -247,7 +248,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     try {
       const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       call.members = Object.keys(input);
-      const output = dynamodb.invoke(operation, input);
+      const output = dynamodb.invoke(operation, input, callerIdentity(state.accessKeys[verification.accessKeyId]));
       persist();
       answer(200, output);
     } catch (error) {

@@ -16,7 +16,7 @@ import type { FaultOptions } from './faults';
 import type { ReadTarget } from '../toolkit/finspace-reader';
 import { localFinspaceReader } from './finspace-reader';
 import { startCloudFormationEndpoint } from './cloudformation-endpoint';
-import { provisionTables } from './provision-tables';
+import { provisionTables, tablePolicyContext } from './provision-tables';
 import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
 import { resolveProperties, UnresolvableError } from '../toolkit/resolve-properties';
@@ -222,7 +222,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
         creationTime: new Date(),
       };
       cloudformation.stacks.set(deployed.stackId, stackRecord);
-      await provisionTables(endpoint, stack.tables);
+      await provisionTables(endpoint, stack.tables, tablePolicyContext(stack, options.parameters));
       // A template that no longer has the handler still has its Deletes served by the deployed one.
       const handler = stack.handler ? preserveHandler(stateDir, stack.handler) : deployed.handler;
       if (!handler) throw new Error(`${stack.stackName}: no bundled FinspaceUser handler found in ${cdkOut}`);

@@ -18,7 +18,7 @@ import { LambdaHost } from '../local/lambda-host';
 import { safetyMarginMs } from '../lambda/time-budget';
 import { localDeploy, type LocalDeployOptions, type LocalDeployResult } from '../local/local-deploy';
 import { resolveProperties } from '../toolkit/resolve-properties';
-import { provisionTables } from '../local/provision-tables';
+import { provisionTables, tablePolicyContext } from '../local/provision-tables';
 import { demoState } from './support/demo-state';
 import { synthUsers } from './support/synth';
 import { createEvent, ENVIRONMENT, STACK_ID } from './support/events';
@@ -202,7 +202,7 @@ test('a Delete that cannot reach FinSpace fails loudly, and the next deploy retr
 test('a redelivered event applies once', async () => {
   const cdkOut = synthUsers(workDir, { Analyst: DECLARED.Analyst });
   const [stack] = readStacks(cdkOut);
-  await provisionTables(emulator.url, stack.tables);
+  await provisionTables(emulator.url, stack.tables, tablePolicyContext(stack));
   const cloudformation = await cloudFormationCreatingStack();
   const host = new LambdaHost({
     assetDir: stack.handler!.assetDir,

@@ -41,6 +41,12 @@ export interface StackUsers {
   readonly handler?: HandlerFunction;
   /** The stack's DynamoDB tables (the handler's snapshot table), as the local deploy provisions them. */
   readonly tables: LocalTableSpec[];
+  /**
+   * The role the CDK has CloudFormation deploy the stack as (the manifest's
+   * `cloudFormationExecutionRoleArn`, `${AWS::AccountId}` placeholders and
+   * all); none when CloudFormation acts with the deploying caller's credentials.
+   */
+  readonly cloudFormationExecutionRoleArn?: string;
 }
 
 export interface LocalTableSpec {
@@ -48,6 +54,10 @@ export interface LocalTableSpec {
   readonly tableName: string;
   readonly keySchema: { AttributeName: string; KeyType: string }[];
   readonly ttlAttribute?: string;
+  /** Its resource policy document as the template holds it (references unresolved). */
+  readonly resourcePolicy?: unknown;
+  /** The `Role` of the function whose environment names the table (the handler), as the template holds it. */
+  readonly userRole?: unknown;
 }
 
 export function localTableName(stackName: string, logicalId: string): string {
@@ -55,14 +65,26 @@ export function localTableName(stackName: string, logicalId: string): string {
 }
 
 export function tablesOf(template: Template, stackName: string): LocalTableSpec[] {
+  const resources = Object.values(template.Resources ?? {});
+  /** The role of the function whose environment holds `{"Ref": logicalId}`. */
+  const userRole = (logicalId: string) =>
+    resources.find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        Object.values(
+          (r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+        ).some((v) => (v as { Ref?: unknown } | null)?.Ref === logicalId),
+    )?.Properties?.Role;
   return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
     .map(([logicalId, r]) => {
       const ttl = r.Properties?.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+      const policy = r.Properties?.ResourcePolicy as { PolicyDocument?: unknown } | undefined;
       return {
         tableName: localTableName(stackName, logicalId),
         keySchema: (r.Properties?.KeySchema ?? []) as LocalTableSpec['keySchema'],
         ttlAttribute: ttl?.Enabled ? ttl.AttributeName : undefined,
+        ...(policy === undefined ? {} : { resourcePolicy: policy.PolicyDocument, userRole: userRole(logicalId) }),
       };
     });
 }
@@ -77,7 +99,11 @@ export interface HandlerFunction {
 interface Manifest {
   readonly artifacts?: Record<
     string,
-    { type: string; properties?: { templateFile?: string; stackName?: string }; displayName?: string }
+    {
+      type: string;
+      properties?: { templateFile?: string; stackName?: string; cloudFormationExecutionRoleArn?: string };
+      displayName?: string;
+    }
   >;
 }
 
@@ -123,6 +149,7 @@ export function readStacks(outdir: string): StackUsers[] {
       users: usersOf(template),
       handler: handlerOf(template, outdir, name),
       tables: tablesOf(template, name),
+      cloudFormationExecutionRoleArn: artifact.properties.cloudFormationExecutionRoleArn,
     });
   }
   return stacks;
