@@ -1,12 +1,15 @@
-// An IAM policy document as the local endpoint evaluates it: statements with
-// Effect, Principal (AWS: an ARN, an account id, `arn:aws:iam::<account>:root`
-// or `*`; Service; `*`), Action (with IAM's `*` and `?` wildcards), Resource,
-// and Condition with the ARN and string operators (ArnEquals, ArnLike,
-// StringEquals, StringLike and their Not forms) on `aws:PrincipalArn` and
-// `sts:ExternalId`. An explicit Deny wins; without an Allow, the request is
-// denied. Anything else a policy may say (NotPrincipal, other operators or
-// keys, IfExists, policy variables) is refused when the policy is read, never
-// ignored: a policy the endpoint cannot evaluate must not quietly allow.
+// An IAM policy document as the local endpoint evaluates it, the one judge of
+// both a role's trust policy (local/role-trust.ts) and a DynamoDB table's
+// resource policy (local/resource-policy.ts): statements with Effect,
+// Principal (AWS: an ARN, an account id, `arn:aws:iam::<account>:root` or
+// `*`; Service; `*`), Action and Resource (with IAM's `*` and `?`
+// wildcards), and Condition with the ARN and string operators (ArnEquals,
+// ArnLike, StringEquals, StringLike and their Not forms) on the keys the
+// policy's kind allows (`aws:PrincipalArn`, `sts:ExternalId`). An explicit
+// Deny wins; without an Allow, nothing is allowed. Anything else a policy may
+// say (NotPrincipal, other operators or keys, IfExists, policy variables) is
+// refused when the policy is read, never ignored: a policy the endpoint
+// cannot evaluate must not quietly allow, nor quietly fail to deny.
 
 export class PolicyError extends Error {}
 
@@ -34,7 +37,8 @@ interface Condition {
   readonly values: Values;
 }
 
-interface Statement {
+export interface Statement {
+  readonly sid?: string;
   readonly effect: 'Allow' | 'Deny';
   /** AWS principals (ARNs, account ids, `*`), and `*` for `"Principal": "*"`; undefined: no Principal element. */
   readonly aws?: Values;
@@ -50,14 +54,28 @@ export interface Policy {
   readonly statements: readonly Statement[];
 }
 
+/** What a kind of policy may say, beyond what every policy may. */
+export interface PolicyKind {
+  /** What messages call the document (`Policy`, or where it is kept). */
+  readonly name: string;
+  /** A Principal in every statement: a resource's policy, a role's trust policy. */
+  readonly requirePrincipal: boolean;
+  /** Resource or NotResource in every statement: a resource's policy. */
+  readonly requireResource: boolean;
+  /** The principal types it may name. */
+  readonly principalTypes: readonly ('AWS' | 'Service')[];
+  /** The condition keys it may test. */
+  readonly conditionKeys: readonly ConditionKey[];
+}
+
 /** What a request asks, as IAM sees it. */
 export interface PolicyRequest {
   /** `sts:AssumeRole`, say. */
   readonly action: string;
   /** The resource, for a policy whose statements name resources. @default - none: Resource is not checked */
   readonly resourceArn?: string;
-  /** The caller's principal ARN (for a role's session, the role's ARN): also `aws:PrincipalArn`. */
-  readonly principalArn: string;
+  /** The caller's principal ARN (for a role's session, the role's ARN): also `aws:PrincipalArn`; undefined for a caller IAM does not know. */
+  readonly principalArn: string | undefined;
   /** The other condition keys the request carries (`sts:ExternalId` when AssumeRole sends one). */
   readonly context?: Partial<Record<ConditionKey, string>>;
 }
@@ -92,14 +110,14 @@ function strings(value: unknown, path: string): Values {
   return list as string[];
 }
 
-function principalOf(value: unknown, path: string): Pick<Statement, 'aws' | 'services'> {
+function principalOf(value: unknown, path: string, kind: PolicyKind): Pick<Statement, 'aws' | 'services'> {
   if (value === undefined) return { services: [] };
   if (value === '*') return { aws: ['*'], services: [] };
-  if (!isObject(value)) fail(path, 'must be "*" or an object of AWS and Service principals');
-  for (const kind of Object.keys(value)) {
-    if (kind !== 'AWS' && kind !== 'Service') {
-      fail(`${path}.${kind}`, 'the local endpoint evaluates AWS and Service principals only');
-    }
+  const types = kind.principalTypes.join(' and ');
+  if (!isObject(value)) fail(path, `must be "*" or an object of ${types} principals`);
+  const named = Object.keys(value);
+  if (named.length === 0 || named.some((t) => !(kind.principalTypes as readonly string[]).includes(t))) {
+    fail(path, `the local endpoint evaluates ${types} principals only (got ${named.join(', ') || 'none'})`);
   }
   return {
     aws: value.AWS === undefined ? [] : strings(value.AWS, `${path}.AWS`),
@@ -107,7 +125,7 @@ function principalOf(value: unknown, path: string): Pick<Statement, 'aws' | 'ser
   };
 }
 
-function conditionsOf(value: unknown, path: string): Condition[] {
+function conditionsOf(value: unknown, path: string, kind: PolicyKind): Condition[] {
   if (value === undefined) return [];
   if (!isObject(value)) fail(path, 'must be an object');
   const conditions: Condition[] = [];
@@ -118,10 +136,10 @@ function conditionsOf(value: unknown, path: string): Condition[] {
     if (!isObject(keys)) fail(`${path}.${operator}`, 'must be an object');
     for (const [key, values] of Object.entries(keys)) {
       const known = (CONDITION_KEYS as Record<string, ConditionKey>)[key.toLowerCase()];
-      if (known === undefined) {
+      if (known === undefined || !kind.conditionKeys.includes(known)) {
         fail(
           `${path}.${operator}.${key}`,
-          `the local endpoint evaluates the condition keys ${Object.values(CONDITION_KEYS).join(', ')} only`,
+          `the local endpoint evaluates the condition keys ${kind.conditionKeys.join(', ')} only`,
         );
       }
       conditions.push({
@@ -134,38 +152,39 @@ function conditionsOf(value: unknown, path: string): Condition[] {
   return conditions;
 }
 
-function statementOf(value: unknown, path: string, requirePrincipal: boolean): Statement {
+function statementOf(value: unknown, path: string, kind: PolicyKind): Statement {
   if (!isObject(value)) fail(path, 'must be an object');
   for (const member of Object.keys(value)) {
     if (!STATEMENT_MEMBERS.has(member)) fail(`${path}.${member}`, 'the local endpoint does not evaluate this member');
   }
-  if (requirePrincipal && value.Principal === undefined) fail(`${path}.Principal`, 'is required here');
+  if (kind.requirePrincipal && value.Principal === undefined) fail(`${path}.Principal`, 'is required here');
   if (value.Effect !== 'Allow' && value.Effect !== 'Deny') fail(`${path}.Effect`, 'must be Allow or Deny');
   if (value.Sid !== undefined && typeof value.Sid !== 'string') fail(`${path}.Sid`, 'must be a string');
   if ((value.Action === undefined) === (value.NotAction === undefined)) fail(path, 'needs one of Action and NotAction');
   if (value.Resource !== undefined && value.NotResource !== undefined) fail(path, 'has both Resource and NotResource');
+  if (kind.requireResource && value.Resource === undefined && value.NotResource === undefined) {
+    fail(path, 'needs one of Resource and NotResource');
+  }
   const notActions = value.Action === undefined;
   const notResources = value.NotResource !== undefined;
   const resources = value.Resource ?? value.NotResource;
   return {
+    ...(value.Sid === undefined ? {} : { sid: value.Sid }),
     effect: value.Effect,
-    ...principalOf(value.Principal, `${path}.Principal`),
+    ...principalOf(value.Principal, `${path}.Principal`, kind),
     actions: strings(notActions ? value.NotAction : value.Action, `${path}.${notActions ? 'NotAction' : 'Action'}`),
     notActions,
     ...(resources === undefined
       ? {}
       : { resources: strings(resources, `${path}.${notResources ? 'NotResource' : 'Resource'}`) }),
     notResources,
-    conditions: conditionsOf(value.Condition, `${path}.Condition`),
+    conditions: conditionsOf(value.Condition, `${path}.Condition`, kind),
   };
 }
 
-/**
- * The policy a document says, or a PolicyError naming the first thing the
- * local endpoint cannot evaluate. A trust or resource policy requires a
- * Principal in each statement (`requirePrincipal`).
- */
-export function parsePolicy(document: unknown, name = 'Policy', requirePrincipal = false): Policy {
+/** The policy a document of `kind` says, or a PolicyError naming the first thing the local endpoint cannot evaluate. */
+export function parsePolicy(document: unknown, kind: PolicyKind): Policy {
+  const { name } = kind;
   if (!isObject(document)) fail(name, 'must be a JSON object');
   for (const member of Object.keys(document)) {
     if (!['Version', 'Id', 'Statement'].includes(member)) fail(`${name}.${member}`, 'is not a policy member');
@@ -174,8 +193,10 @@ export function parsePolicy(document: unknown, name = 'Policy', requirePrincipal
     fail(`${name}.Version`, 'must be 2012-10-17 or 2008-10-17');
   }
   const list = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
-  if (document.Statement === undefined || list.length === 0) fail(`${name}.Statement`, 'must hold a statement');
-  return { statements: list.map((s, i) => statementOf(s, `${name}.Statement[${i}]`, requirePrincipal)) };
+  if (document.Statement === undefined || list.length === 0) {
+    fail(`${name}.Statement`, 'must hold at least one statement');
+  }
+  return { statements: list.map((s, i) => statementOf(s, `${name}.Statement[${i}]`, kind)) };
 }
 
 /** IAM's wildcards: `*` any run of characters, `?` any one. */
@@ -218,14 +239,16 @@ function conditionHolds(condition: Condition, request: PolicyRequest): boolean {
 const accountOf = (arn: string) => arn.split(':')[4];
 
 /** An AWS principal as IAM reads it: `*`, an account (id or root ARN), or one principal's ARN. */
-function awsPrincipalMatches(principal: string, callerArn: string): boolean {
+function awsPrincipalMatches(principal: string, callerArn: string | undefined): boolean {
   if (principal === '*') return true;
+  if (callerArn === undefined) return false;
   if (/^\d{12}$/.test(principal)) return accountOf(callerArn) === principal;
   if (/^arn:[^:]+:iam::\d{12}:root$/.test(principal)) return accountOf(callerArn) === accountOf(principal);
   return principal === callerArn;
 }
 
-function applies(statement: Statement, request: PolicyRequest): boolean {
+/** True when `statement` covers `request`: its action, resource, principal and every condition. */
+export function statementApplies(statement: Statement, request: PolicyRequest): boolean {
   const action = statement.actions.some((a) => wildcard(a, 'i').test(request.action)) !== statement.notActions;
   const resource =
     statement.resources === undefined ||
@@ -240,7 +263,7 @@ function applies(statement: Statement, request: PolicyRequest): boolean {
 
 /** What `policy` says of `request`: an explicit Deny wins; an Allow allows; otherwise nothing allows it. */
 export function evaluatePolicy(policy: Policy, request: PolicyRequest): Decision {
-  const matching = policy.statements.filter((s) => applies(s, request));
+  const matching = policy.statements.filter((s) => statementApplies(s, request));
   if (matching.some((s) => s.effect === 'Deny')) return 'deny';
   return matching.some((s) => s.effect === 'Allow') ? 'allow' : 'no-allow';
 }

@@ -4,11 +4,22 @@
 // role's trust policy. The caller's own identity policy is taken to allow
 // sts:AssumeRole (the construct grants it to the handler role).
 import type { AccessKeyRecord, EmulatorState, RoleRecord } from './emulator-state';
-import { evaluatePolicy, parsePolicy, type Policy, PolicyError } from './iam-policy';
+import { evaluatePolicy, parsePolicy, type Policy, PolicyError, type PolicyKind } from './iam-policy';
+
+/** What a role's trust policy may say here. */
+export function trustPolicyKind(name: string): PolicyKind {
+  return {
+    name,
+    requirePrincipal: true,
+    requireResource: false,
+    principalTypes: ['AWS', 'Service'],
+    conditionKeys: ['aws:PrincipalArn', 'sts:ExternalId'],
+  };
+}
 
 /** A role's trust policy, read: a PolicyError names what the local endpoint cannot evaluate in it. */
 export function trustPolicyOf(roleArn: string, role: RoleRecord): Policy {
-  return parsePolicy(role.trustPolicy, `roles["${roleArn}"].trustPolicy`, true);
+  return parsePolicy(role.trustPolicy, trustPolicyKind(`roles["${roleArn}"].trustPolicy`));
 }
 
 /** Every role's trust policy, read once: the first that cannot be evaluated fails the endpoint's start, named. */

@@ -12,6 +12,7 @@ import { FinspaceUser, FinspaceUserType } from '../lib';
 import type { EmulatorState } from '../local/emulator-state';
 import { evaluatePolicy, parsePolicy, type PolicyRequest } from '../local/iam-policy';
 import { localDeploy } from '../local/local-deploy';
+import { trustPolicyKind } from '../local/role-trust';
 import { seededTrustPolicy } from '../local/seed';
 import { demoState } from './support/demo-state';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
@@ -28,7 +29,7 @@ const OTHER = 'arn:aws:iam::123456789012:role/SomeoneElse';
 
 describe('a trust policy, evaluated for sts:AssumeRole', () => {
   const decide = (document: unknown, request: Partial<PolicyRequest> = {}) =>
-    evaluatePolicy(parsePolicy(document, 'Policy', true), {
+    evaluatePolicy(parsePolicy(document, trustPolicyKind('Policy')), {
       action: 'sts:AssumeRole',
       principalArn: HANDLER,
       ...request,
@@ -144,11 +145,14 @@ describe('a trust policy, evaluated for sts:AssumeRole', () => {
       },
       'Policy.Statement[0].Condition.StringEquals.aws:SourceIp: the local endpoint evaluates the condition keys aws:PrincipalArn, sts:ExternalId only',
     ],
-    [{ Effect: 'Allow', Principal: { Federated: 'x' }, Action: 'sts:AssumeRole' }, 'Principal.Federated'],
+    [
+      { Effect: 'Allow', Principal: { Federated: 'x' }, Action: 'sts:AssumeRole' },
+      'Policy.Statement[0].Principal: the local endpoint evaluates AWS and Service principals only (got Federated)',
+    ],
     [{ Effect: 'Allow', Action: 'sts:AssumeRole' }, 'Policy.Statement[0].Principal: is required here'],
     [{ Effect: 'Allow', Principal: { AWS: '${aws:username}' }, Action: 'sts:AssumeRole' }, 'policy variables'],
   ])('what it cannot evaluate fails loudly, named: %j', (statement, message) => {
-    expect(() => parsePolicy({ Statement: [statement] }, 'Policy', true)).toThrow(message);
+    expect(() => parsePolicy({ Statement: [statement] }, trustPolicyKind('Policy'))).toThrow(message);
   });
 });
 
