@@ -4,15 +4,16 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../local/emulator';
+import { privateDir } from '../local/private-files';
 import { LOCAL_HANDLER_CREDENTIALS, LOCAL_REGION } from '../local/emulator-state';
-import { seedFromDeclarations } from '../local/seed';
-import { declaredProperties } from '../local/local-deploy';
+import { declaredApp } from '../local/local-deploy';
 
 export const EMULATOR_HELP = `Usage: finspace-user emulator [options]
 
 Runs the local FinSpace Data API and STS endpoint on 127.0.0.1 until Ctrl-C.
 Its state is .finspace-local/emulator.json; a first run seeds it from the app's
-cloud assembly (cdk.out), as \`finspace-user local\` does.
+cloud assembly (cdk.out), as \`finspace-user local\` does, and each start seeds
+what cdk.out declares new (restart it after declaring a user or environment).
 
 Options:
   --port N              the port (default: 4566)
@@ -41,12 +42,15 @@ export async function runEmulator(argv: string[], out: NodeJS.WritableStream = p
     return 0;
   }
   const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const stateFile = join(resolve(values['state-dir'] ?? '.finspace-local'), 'emulator.json');
+  const stateDir = resolve(values['state-dir'] ?? '.finspace-local');
+  // Owner-only, and only a directory this tool made (or a new or empty one): anything else is refused.
+  privateDir(stateDir);
+  const stateFile = join(stateDir, 'emulator.json');
   const cdkOut = resolve(values['cdk-out'] ?? 'cdk.out');
   const emulator = await startEmulator({
     port: Number(values.port),
     stateFile,
-    seed: () => seedFromDeclarations(declaredProperties(cdkOut)),
+    app: () => declaredApp(cdkOut),
     faults: {
       throttleRps: number(values['throttle-rps']),
       errorProbability: number(values['error-probability']),

@@ -1,12 +1,13 @@
 // `finspace-user local` (and `npm start` in this repository): deploy an app's
 // FinspaceUser resources to a local FinSpace endpoint, through the handler
 // bundled in its cloud assembly, the way `cdk deploy` would against AWS.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { eventLine, Spinner, usersTable } from '../local/deploy-report';
 import type { EmulatorState } from '../local/emulator-state';
 import { type LocalDeployResult, localDeploy } from '../local/local-deploy';
+import { removeOwnDirectory } from '../local/private-files';
 import { keyValues } from './key-values';
 import { MASK, maskedUser, type RenderOptions } from '../toolkit/name-masking';
 import { synthesize } from './synth';
@@ -20,7 +21,8 @@ handler bundled in cdk.out. Nothing leaves this machine; no AWS account is neede
 
 The first run seeds the local FinSpace from the app's own declarations: each
 environment exists, each declared user exists as an app user without API access,
-and each admin role is mapped to a superuser. State is kept in .finspace-local/.
+and each admin role is mapped to a superuser. Each later run seeds what the app
+declares new, and changes nothing that is there. State is kept in .finspace-local/.
 
 Options:
   --no-synth            use the existing cloud assembly instead of running \`cdk synth\`
@@ -29,8 +31,10 @@ Options:
   --parameter NAME=V    a stack parameter's value (repeatable; default: its Default)
   --state-dir DIR       local state (default: .finspace-local)
   --seed FILE           start a new state directory from FILE (the format of
-                        .finspace-local/emulator.json) instead of the declarations
-  --reset               forget the local state first (FinSpace and deployed stacks)
+                        .finspace-local/emulator.json) instead of the declarations;
+                        FILE is all that FinSpace holds: declarations add nothing
+  --reset               forget the local state first (FinSpace and deployed stacks):
+                        deletes the state directory, only if finspace-user made it
   --endpoint URL        use a running \`finspace-user emulator\` instead of an in-process one
   --concurrency N       resource events in flight at once (default: 4)
   --json                the result as JSON on stdout
@@ -68,7 +72,8 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error('--concurrency must be a whole number of 1 or more');
   const seed = values.seed === undefined ? undefined : readSeed(resolve(projectDir, values.seed));
-  if (values.reset) rmSync(stateDir, { recursive: true, force: true });
+  // Only a state directory this tool made is deleted; anything else named by --state-dir is refused.
+  if (values.reset) removeOwnDirectory(stateDir);
 
   const spinner = new Spinner(process.stderr, out);
   const human = !values.json;
@@ -98,6 +103,8 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
       out.write(`${JSON.stringify({ ...result, users }, null, 2)}\n`);
       return result.ok ? 0 : 1;
     }
+    const seeded = seededLine(result.seeded);
+    if (seeded) out.write(`${seeded}\n`);
     for (const stack of result.stacks) {
       const summary = stack.status === 'NO_CHANGES' ? 'no changes: nothing sent to FinSpace' : stack.stackStatus;
       out.write(`\n${stack.stackName}: ${summary}${stack.reason ? `\n  reason: ${stack.reason}` : ''}\n`);
@@ -114,6 +121,17 @@ export async function runLocal(argv: string[], out: NodeJS.WritableStream = proc
   } finally {
     spinner.stop();
   }
+}
+
+/** What a run seeded because the app declares it since the last run, if anything. */
+export function seededLine(seeded: LocalDeployResult['seeded']): string | undefined {
+  if (!seeded) return undefined;
+  const parts = [
+    ...seeded.environments.map((id) => `environment ${id}`),
+    ...seeded.users.map((u) => `user ${u.userId} in ${u.environmentId}`),
+    ...seeded.roles.map((arn) => `role ${arn}`),
+  ];
+  return parts.length === 0 ? undefined : `\nSeeded in the local FinSpace, newly declared: ${parts.join('; ')}.`;
 }
 
 /** What the deploy left FinSpace as: a rollback that failed too is not "as they were". */

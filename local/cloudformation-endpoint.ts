@@ -3,7 +3,8 @@
 // `cloudformation`), answered from the status the engine is in (a rollback
 // phase says so), and the ResponseURLs the handler answers events at (as
 // CloudFormation's pre-signed S3 URLs: the URL itself is the permission). A
-// loopback server of the deploy run, whichever FinSpace endpoint it deploys to.
+// loopback server of the deploy run, whichever FinSpace endpoint it deploys to,
+// answering only requests addressed to a loopback host (loopback-host.ts).
 // Given the local deploy state, it also answers what `finspace-user plan`
 // reads of a deployed stack in AWS: GetTemplate and ListStackResources.
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { DeployState } from './deploy-state';
 import { deployedView } from './deployed-template';
 import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
+import { refusedAsMisdirected } from './loopback-host';
 import { ServiceError } from './service-error';
 import { verifySigV4 } from './sigv4';
 
@@ -140,6 +142,7 @@ export async function startCloudFormationEndpoint(
     accessKeyId === LOCAL_HANDLER_CREDENTIALS.accessKeyId ? LOCAL_HANDLER_CREDENTIALS : undefined;
   const responses = new Map<string, { body?: unknown; bytes?: number }>();
   const server: Server = createServer((req, res) => {
+    if (refusedAsMisdirected(req, res, (server.address() as AddressInfo).port)) return;
     const requestId = randomUUID();
     readBody(req)
       .then((body) => {

@@ -36,6 +36,12 @@ export interface AccessKeyRecord {
   principalArn?: string;
   /** STS session keys: the session name given to AssumeRole (what CloudTrail shows of the caller). */
   sessionName?: string;
+  /**
+   * IAM keys: the roles the key also stands for here. The local handler's key
+   * acts as the handler role of each stack the app has (whose ARN the
+   * templates and trust policies name), since one key serves every stack.
+   */
+  actsAs?: string[];
   /** FinSpace keys: the environment and user they were issued for. */
   environmentId?: string;
   userId?: string;
@@ -62,15 +68,41 @@ export interface EmulatorState {
   accountId: string;
   /** Users by environment id, then user id. */
   environments: Record<string, Record<string, UserRecord>>;
-  /**
-   * Roles that may be assumed, with the principal ARNs each trusts (`*`: any),
-   * and the external id its trust policy requires (`sts:ExternalId`), if any.
-   */
-  roles: Record<string, { trusted: string[]; externalId?: string }>;
+  /** Roles that may be assumed, by ARN, each with its trust policy. */
+  roles: Record<string, RoleRecord>;
   accessKeys: Record<string, AccessKeyRecord>;
   idempotency: Record<string, IdempotencyRecord>;
   /** DynamoDB tables by name (the handler's snapshot tables). */
   dynamodb?: Record<string, LocalTable>;
+  /**
+   * What was seeded from the app's declarations (local/seed.ts), so that each
+   * run seeds only what it never seeded before: something you remove from this
+   * file stays removed. `false` for a state started from a seed file
+   * (`--seed`), which says all that FinSpace holds: declarations add nothing to it.
+   * @default - nothing recorded: whatever is declared and missing is seeded
+   */
+  seededFromDeclarations?: SeededRecord | false;
+}
+
+/** A role, as AssumeRole judges a caller by it. */
+export interface RoleRecord {
+  /**
+   * Its trust policy (an `AssumeRolePolicyDocument`), evaluated as IAM does
+   * for AssumeRole (local/iam-policy.ts): Principal, Action, Condition.
+   */
+  trustPolicy?: unknown;
+  /** The older, shorter form, without `trustPolicy`: the principal ARNs it trusts (`*`: any)... */
+  trusted?: string[];
+  /** ...and the external id it requires (`sts:ExternalId`), if any. */
+  externalId?: string;
+}
+
+/** The environments, users (by environment) and roles seeded from declarations. */
+export interface SeededRecord {
+  environments: string[];
+  /** `[environmentId, userId]` pairs. */
+  users: [string, string][];
+  roles: string[];
 }
 
 /** Idempotency tokens expire after ten minutes (the model's documentation). */

@@ -4,6 +4,7 @@
 // operations of the handler's snapshot table (awsJson1_0, `dynamodb`), each
 // judged by the table's resource policy against its signer, on one
 // port. Which one a request is for follows from the service in its signature scope.
+// It answers only requests addressed to a loopback host (loopback-host.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,14 +15,19 @@ import {
   type EmulatorState,
   emptyState,
   hardenState,
+  LOCAL_HANDLER_CREDENTIALS,
   LOCAL_REGION,
   loadState,
   saveState,
 } from './emulator-state';
 import { FaultInjector, type FaultOptions } from './faults';
+import { refusedAsMisdirected } from './loopback-host';
 import { FinspaceService, type Input, validateInput, validateUserIdLabel } from './finspace-service';
 import { ServiceError, validation } from './service-error';
 import { type Verification, verifySigV4 } from './sigv4';
+import type { AppDeclarations } from './app-declarations';
+import { checkTrustPolicies } from './role-trust';
+import { type Seeded, seedFromDeclarations, seedWhatIsNew } from './seed';
 import { assumeRole, stsErrorXml } from './sts-service';
 
 export interface EmulatorOptions {
@@ -33,6 +39,16 @@ export interface EmulatorOptions {
   readonly state?: EmulatorState;
   /** The state to start from when there is no `state` nor a `stateFile` yet. @default - an empty account */
   readonly seed?: () => EmulatorState;
+  /**
+   * What the app declares (local/app-declarations.ts). Its users seed the
+   * state to start from when there is none yet and no `seed`, and at each
+   * start are added to a kept state where they were never seeded before
+   * (nothing there is overwritten; local/seed.ts). The roles its templates
+   * define get their trust policies at each start, as CloudFormation sets
+   * them, and the local handler's key acts as its stacks' handler roles.
+   * @default - no app: the state as it is
+   */
+  readonly app?: () => AppDeclarations;
   /** Where state is kept between runs; written after every change. @default - memory only */
   readonly stateFile?: string;
   readonly faults?: FaultOptions;
@@ -58,6 +74,8 @@ export interface Emulator {
   readonly state: EmulatorState;
   readonly calls: CallRecord[];
   readonly faults: FaultInjector;
+  /** What this start seeded from `declared` into a kept state. */
+  readonly seeded: Seeded;
   close(): Promise<void>;
 }
 
@@ -112,10 +130,25 @@ function scopeService(authorization: string | undefined): string | undefined {
   return /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(authorization ?? '')?.[1];
 }
 
+/** The app's roles, with the trust policies its templates give them, and its handler roles for the handler's key. */
+function applyApp(state: EmulatorState, app: AppDeclarations): void {
+  for (const [arn, role] of Object.entries(app.roles)) state.roles[arn] = role;
+  const { accessKeyId, secretAccessKey, principalArn } = LOCAL_HANDLER_CREDENTIALS;
+  const key = (state.accessKeys[accessKeyId] ??= { secretAccessKey, kind: 'iam', principalArn });
+  key.actsAs = [...app.handlerRoleArns];
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now;
-  const seed = options.seed ?? emptyState;
+  const app = options.app?.();
+  const declared = app && (() => seedFromDeclarations(app.declarations));
+  const seed = options.seed ?? declared ?? emptyState;
   const state = hardenState(options.state ?? (options.stateFile ? loadState(options.stateFile, seed, now()) : seed()));
+  // What the app declares now and was never seeded: an environment, user or admin role added since the first run.
+  const seeded = declared ? seedWhatIsNew(state, declared()) : { environments: [], users: [], roles: [] };
+  if (app) applyApp(state, app);
+  // A trust policy the endpoint cannot evaluate (edited in the state file) stops it here, named.
+  checkTrustPolicies(state);
   const region = state.region ?? LOCAL_REGION;
   const finspace = new FinspaceService(state, now);
   // DynamoDB items are sealed with a key kept beside the state file (in memory without one).
@@ -125,6 +158,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const persist = () => {
     if (options.stateFile) saveState(options.stateFile, state, now());
   };
+  // The record of what was seeded is kept from the start: a user removed from the file before any change stays removed.
+  if (app) persist();
 
   const lookup = (accessKeyId: string) => state.accessKeys[accessKeyId];
 
@@ -345,6 +380,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const server: Server = createServer((req, res) => {
+    // Before anything else: a request for another host (DNS rebinding) is not read, recorded or answered.
+    if (refusedAsMisdirected(req, res, (server.address() as AddressInfo).port)) return;
     handle(req, res).catch((error: unknown) => {
       if (error instanceof ServiceError && !res.headersSent) {
         res.writeHead(error.statusCode, { 'content-type': 'application/json', 'x-amzn-errortype': error.errorName });
@@ -378,6 +415,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state,
     calls,
     faults,
+    seeded,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -20,7 +20,8 @@ import { provisionTables, tablePolicyContext } from './provision-tables';
 import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
 import { resolveProperties, UnresolvableError } from '../toolkit/resolve-properties';
-import { seedFromDeclarations } from './seed';
+import { type AppDeclarations, appDeclarations } from './app-declarations';
+import type { Seeded } from './seed';
 import { type DeploymentResult, deployStack, type DesiredResource, type ResourceEvent } from './stack-deployment';
 
 export interface LocalDeployOptions {
@@ -35,8 +36,10 @@ export interface LocalDeployOptions {
   /** A running local endpoint to use (npm run emulator); otherwise one is started in this process. */
   readonly endpoint?: string;
   /**
-   * The local FinSpace to start from when `stateDir` holds none yet.
-   * @default - seeded from the app's own declarations (local/seed.ts)
+   * The local FinSpace to start from when `stateDir` holds none yet: all that
+   * FinSpace holds, to which declarations add nothing, then or later.
+   * @default - seeded from the app's own declarations (local/seed.ts), and on
+   * each run with what it declares new
    */
   readonly seed?: () => EmulatorState;
   /** Faults for the in-process endpoint. */
@@ -69,6 +72,8 @@ export interface LocalDeployResult {
   readonly endpoint: string;
   readonly stacks: StackOutcome[];
   readonly users: UserRow[];
+  /** What this run seeded into the kept local FinSpace because the app declares it now (none with `endpoint`). */
+  readonly seeded?: Seeded;
 }
 
 /** The handler function's ARN here: the resources' ServiceToken. */
@@ -115,10 +120,20 @@ function resolvedOrNamed<T>(path: string, resolved: () => T): T {
   }
 }
 
-/** The resolved properties of every user an assembly declares (none when there is no assembly). */
-export function declaredProperties(cdkOut: string): Record<string, unknown>[] {
-  if (!existsSync(join(cdkOut, 'manifest.json'))) return [];
-  return [...desiredResources(readStacks(cdkOut)).values()].flat().map((r) => r.properties);
+/** What the app in an assembly declares, as the local endpoint needs it (nothing when there is no assembly). */
+export function declaredApp(cdkOut: string): AppDeclarations {
+  if (!existsSync(join(cdkOut, 'manifest.json'))) return { declarations: [], roles: {}, handlerRoleArns: [] };
+  const stacks = readStacks(cdkOut);
+  return appDeclarations(stacks, desiredResources(stacks));
+}
+
+/** A given seed is all that FinSpace holds: declarations never add to it (unless the file says otherwise). */
+function fromSeedFile(seed: () => EmulatorState): () => EmulatorState {
+  return () => {
+    const state = seed();
+    state.seededFromDeclarations ??= false;
+    return state;
+  };
 }
 
 /** The (environment, admin role) a declared user is read through. */
@@ -149,7 +164,8 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     options.endpoint ??
     (emulator = await startEmulator({
       stateFile: join(stateDir, 'emulator.json'),
-      seed: options.seed ?? (() => seedFromDeclarations([...desiredByStack.values()].flat().map((r) => r.properties))),
+      ...(options.seed ? { seed: fromSeedFile(options.seed) } : {}),
+      app: () => appDeclarations(stacks, desiredByStack, options.parameters),
       faults: options.faults,
     })).url;
   const stateFile = join(stateDir, 'deployments.json');
@@ -242,7 +258,8 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           concurrency: options.concurrency ?? 4,
           onStackStatus: (status) => (stackRecord.status = status),
           onEvent: (event) => {
-            inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
+            // a skipped Delete was never in flight
+            if (event.status !== 'SKIPPED') inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
             options.onEvent?.(event);
             progress(`${stack.stackName}: ${inFlight} resource event${inFlight === 1 ? '' : 's'} in progress`);
           },
@@ -272,7 +289,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     }));
     const ok =
       outcomes.every((o) => o.status === 'COMPLETE' || o.status === 'NO_CHANGES') && outcomes.every((o) => !o.reason);
-    return { ok, endpoint, stacks: outcomes, users };
+    return { ok, endpoint, stacks: outcomes, users, ...(emulator ? { seeded: emulator.seeded } : {}) };
   } finally {
     log.end();
     await cloudformation.close();

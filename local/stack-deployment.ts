@@ -2,12 +2,20 @@
 // driven against a handler: Create for new resources, Update with
 // OldResourceProperties for changed ones, cleanup Deletes for removed and
 // replaced ones, and a rollback like CloudFormation's when anything fails.
+// A Delete that the resource's DeletionPolicy or UpdateReplacePolicy retains
+// is not sent (DELETE_SKIPPED), as CloudFormation does.
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { RESOURCE_TYPE } from '../lambda/resource-properties';
+import { PROPERTY_NAMES, RESOURCE_TYPE } from '../lambda/resource-properties';
 import { CREATE_FAILED_PHYSICAL_ID } from '../lambda/cfn-response';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
 import type { HandlerFunction } from '../toolkit/cloud-assembly';
+import {
+  type DeleteOccasion,
+  type DeletionPolicy,
+  retainedBecause,
+  type UpdateReplacePolicy,
+} from '../toolkit/deletion-policy';
 import type { Invoke } from './custom-resource-invoke';
 
 export interface DesiredResource {
@@ -16,9 +24,9 @@ export interface DesiredResource {
   /** Resolved properties, as CloudFormation would send them. */
   readonly properties: Record<string, unknown>;
   /** The template's DeletionPolicy attribute, kept with what is deployed: a later removal is governed by it. */
-  readonly deletionPolicy?: string;
+  readonly deletionPolicy?: DeletionPolicy;
   /** The template's UpdateReplacePolicy attribute. */
-  readonly updateReplacePolicy?: string;
+  readonly updateReplacePolicy?: UpdateReplacePolicy;
 }
 
 export interface DeployedResource extends DesiredResource {
@@ -39,7 +47,8 @@ export interface ResourceEvent {
   readonly path: string;
   readonly requestType: LifecycleEvent['RequestType'];
   readonly phase: Phase;
-  readonly status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  /** SKIPPED: a Delete CloudFormation does not send, the resource being retained by its policy (DELETE_SKIPPED). */
+  readonly status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'SKIPPED';
   readonly physicalId?: string;
   readonly reason?: string;
   readonly startedAt: number;
@@ -75,6 +84,10 @@ interface Step {
   readonly properties: Record<string, unknown>;
   readonly oldProperties?: Record<string, unknown>;
   readonly physicalId?: string;
+  readonly deletionPolicy?: DeletionPolicy;
+  readonly updateReplacePolicy?: UpdateReplacePolicy;
+  /** A Delete's occasion: which policy governs it. */
+  readonly occasion?: DeleteOccasion;
 }
 
 /** Runs `work` over `items` with at most `limit` at once; stops starting new ones once `stop()` says so. */
@@ -115,6 +128,12 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
       phase: step.phase,
       startedAt,
     };
+    const retained = step.occasion && retainedBecause(step, step.occasion);
+    if (retained) {
+      const physicalId = step.physicalId as string;
+      emit({ ...base, status: 'SKIPPED', physicalId, reason: `${retained}; ${whatItMeans(step)}` });
+      return { ok: true, physicalId };
+    }
     emit({ ...base, status: 'IN_PROGRESS', physicalId: step.physicalId });
     const event: LifecycleEvent = {
       RequestType: step.requestType,
@@ -164,7 +183,13 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
     }
   }
   const removed = Object.values(deployed.resources).filter((r) => !desiredIds.has(r.logicalId));
-  if (changes.length === 0 && removed.length === 0) return { status: 'NO_CHANGES', events, deployed };
+  if (changes.length === 0 && removed.length === 0) {
+    // A change of policies alone sends no event; the stack keeps the new ones for its next Deletes.
+    const resources = Object.fromEntries(
+      options.desired.map((r) => [r.logicalId, { ...r, physicalId: deployed.resources[r.logicalId].physicalId }]),
+    );
+    return { status: 'NO_CHANGES', events, deployed: { ...deployed, resources } };
+  }
   const stackStatus = options.onStackStatus ?? (() => undefined);
   // A stack with nothing deployed yet is being created: its rollback deletes everything (ROLLBACK_*).
   const creating = Object.keys(deployed.resources).length === 0;
@@ -220,7 +245,13 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
   }
 
   // Cleanup phase: removed resources, and the old side of each replacement.
-  const cleanup: Step[] = removed.map((r) => ({ ...r, requestType: 'Delete' as const, phase: 'cleanup' as const }));
+  // A removed resource's Delete follows the policy it was deployed with; a replaced one's, the new template's.
+  const cleanup: Step[] = removed.map((r) => ({
+    ...r,
+    requestType: 'Delete' as const,
+    phase: 'cleanup' as const,
+    occasion: 'removed' as const,
+  }));
   for (const { step, physicalId } of completed) {
     if (step.requestType === 'Update' && physicalId !== step.physicalId) {
       cleanup.push({
@@ -230,6 +261,7 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
         properties: step.oldProperties ?? {},
         oldProperties: undefined,
         physicalId: step.physicalId,
+        occasion: 'replaced',
       });
     }
   }
@@ -256,6 +288,8 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
           path: step.path,
           properties: step.properties,
           physicalId: step.physicalId as string,
+          ...(step.deletionPolicy === undefined ? {} : { deletionPolicy: step.deletionPolicy }),
+          ...(step.updateReplacePolicy === undefined ? {} : { updateReplacePolicy: step.updateReplacePolicy }),
         };
       }
     },
@@ -267,7 +301,19 @@ export async function deployStack(options: DeploymentOptions): Promise<Deploymen
 
 /** Undoing a Create (or the new side of a replacement): a Delete of what it made. */
 function rollbackOfCreate(step: Step, physicalId: string): Step {
-  return { ...step, requestType: 'Delete', phase: 'rollback', physicalId, oldProperties: undefined };
+  const occasion = step.requestType === 'Create' ? 'rollback-of-create' : 'rollback-of-replacement';
+  return { ...step, requestType: 'Delete', phase: 'rollback', physicalId, oldProperties: undefined, occasion };
+}
+
+/** What a skipped Delete means for the FinSpace user: the handler's own RemovalPolicy never runs. */
+function whatItMeans(step: Step): string {
+  if (step.phase === 'rollback') {
+    return 'the rollback does not restore the FinSpace user: it keeps what this deploy wrote to it, if anything';
+  }
+  const destroy = String(step.properties[PROPERTY_NAMES.removalPolicy]).toLowerCase() === 'destroy';
+  return destroy
+    ? 'the FinSpace user stays as it is: its RemovalPolicy destroy is not applied'
+    : 'the FinSpace user stays as it is';
 }
 
 function rollbackOfUpdate(step: Step, physicalId: string): Step {

@@ -2,6 +2,8 @@
 // needs, AssumeRole, so that @aws-sdk/client-sts runs unchanged against it.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccessKeyRecord, EmulatorState } from './emulator-state';
+import { PolicyError } from './iam-policy';
+import { trustAllows } from './role-trust';
 import { ServiceError } from './service-error';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -13,6 +15,11 @@ function escapeXml(value: string): string {
 export function stsErrorXml(error: ServiceError, requestId: string): string {
   const type = error.statusCode >= 500 ? 'Receiver' : 'Sender';
   return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(error.errorName)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+}
+
+/** The caller as AWS names it in AccessDenied: a key standing for one handler role names that role. */
+function callerNameOf(caller: AccessKeyRecord): string {
+  return caller.actsAs?.length === 1 ? caller.actsAs[0] : (caller.principalArn ?? '');
 }
 
 export function assumeRole(state: EmulatorState, caller: AccessKeyRecord, form: URLSearchParams, now: number): string {
@@ -37,15 +44,20 @@ export function assumeRole(state: EmulatorState, caller: AccessKeyRecord, form: 
   if (externalId !== null && !/^[\w+=,.@:/-]{2,1224}$/.test(externalId))
     throw new ServiceError('ValidationError', 400, 'ExternalId is invalid');
   const role = state.roles[roleArn];
-  const callerArn = caller.principalArn ?? '';
-  const trusted = role !== undefined && (role.trusted.includes('*') || role.trusted.includes(callerArn));
-  // A trust policy's `"Condition": {"StringEquals": {"sts:ExternalId": ...}}`: no match, no session.
-  const externalIdMatches = role?.externalId === undefined || role.externalId === externalId;
-  if (caller.kind !== 'iam' || !trusted || !externalIdMatches) {
+  let trusted: boolean;
+  try {
+    trusted =
+      caller.kind === 'iam' && role !== undefined && trustAllows(roleArn, role, caller, externalId ?? undefined);
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    // An edited trust policy the endpoint cannot evaluate: said, never taken as an allow.
+    throw new ServiceError('MalformedPolicyDocument', 400, `The local endpoint cannot evaluate ${error.message}`);
+  }
+  if (!trusted) {
     throw new ServiceError(
       'AccessDenied',
       403,
-      `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      `User: ${callerNameOf(caller)} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
     );
   }
   const accessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;

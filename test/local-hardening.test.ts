@@ -249,7 +249,10 @@ describe('with an endpoint', () => {
         [PROPERTY_NAMES.adminRoleArn]: ADMIN_ROLE,
       }));
       const stateFile = join(workDir, 'emulator.json');
-      const first = await startEmulator({ stateFile, seed: () => seedFromDeclarations(declared) });
+      const first = await startEmulator({
+        stateFile,
+        seed: () => seedFromDeclarations(declared.map((properties) => ({ properties }))),
+      });
       try {
         const admin = clientFor(first, adminIamCredentials(first));
         const { credentials } = await admin.getProgrammaticAccessCredentials({ environmentId: 'constructor' });

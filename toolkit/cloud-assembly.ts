@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RESOURCE_TYPE } from '../lambda/resource-properties';
+import { type DeletionPolicy, policiesOf, type UpdateReplacePolicy } from './deletion-policy';
 
 export interface TemplateResource {
   readonly Type: string;
@@ -23,10 +24,10 @@ export interface UserResource {
   /** The construct path (aws:cdk:path), for people to read. */
   readonly path: string;
   readonly properties: Record<string, unknown>;
-  /** The resource's DeletionPolicy attribute. @default - none: Delete */
-  readonly deletionPolicy?: string;
-  /** The resource's UpdateReplacePolicy attribute. @default - none: Delete */
-  readonly updateReplacePolicy?: string;
+  /** The resource's DeletionPolicy attribute, checked. @default - none: Delete */
+  readonly deletionPolicy?: DeletionPolicy;
+  /** The resource's UpdateReplacePolicy attribute, checked. @default - none: Delete */
+  readonly updateReplacePolicy?: UpdateReplacePolicy;
 }
 
 export interface StackUsers {
@@ -157,13 +158,11 @@ export function readStacks(outdir: string): StackUsers[] {
 export function usersOf(template: Template): UserResource[] {
   return Object.entries(template.Resources ?? {})
     .filter(([, r]) => r.Type === RESOURCE_TYPE)
-    .map(([logicalId, r]) => ({
-      logicalId,
-      path: String(r.Metadata?.['aws:cdk:path'] ?? logicalId).replace(/\/Resource\/Default$/, ''),
-      properties: r.Properties ?? {},
-      ...(typeof r.DeletionPolicy === 'string' ? { deletionPolicy: r.DeletionPolicy } : {}),
-      ...(typeof r.UpdateReplacePolicy === 'string' ? { updateReplacePolicy: r.UpdateReplacePolicy } : {}),
-    }));
+    .map(([logicalId, r]) => {
+      const path = String(r.Metadata?.['aws:cdk:path'] ?? logicalId).replace(/\/Resource\/Default$/, '');
+      // an attribute CloudFormation would refuse fails here, naming the resource
+      return { logicalId, path, properties: r.Properties ?? {}, ...policiesOf(r, path) };
+    });
 }
 
 /**

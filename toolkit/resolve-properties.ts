@@ -21,26 +21,36 @@ export interface ResolveContext {
 
 export class UnresolvableError extends Error {}
 
-/**
- * The name CloudFormation gives a role: its RoleName, or one generated from
- * the stack and logical id (deterministic here; random-suffixed in AWS).
- */
-function roleNameOf(logicalId: string, properties: Record<string, unknown>, stackName?: string): string | undefined {
-  if (typeof properties.RoleName === 'string') return properties.RoleName;
-  return stackName === undefined ? undefined : `${stackName}-${logicalId}`.slice(0, 64);
-}
+type ResolvableTemplate = Template & { Parameters?: Record<string, { Default?: unknown }> };
 
 export function resolveProperties(
   properties: Record<string, unknown>,
-  template: Template & { Parameters?: Record<string, { Default?: unknown }> },
+  template: ResolvableTemplate,
   context: ResolveContext,
 ): Record<string, unknown> {
+  const { ServiceToken: _, ...rest } = properties;
+  return { ServiceToken: context.serviceToken, ...(resolveValue(rest, template, context) as Record<string, unknown>) };
+}
+
+/** Any template value (a role's trust policy, say) resolved as resolveProperties resolves properties. */
+export function resolveValue(
+  input: unknown,
+  template: ResolvableTemplate,
+  context: Omit<ResolveContext, 'serviceToken'>,
+): unknown {
   const role = (logicalId: string) => {
     const resource = template.Resources?.[logicalId];
     if (resource?.Type !== 'AWS::IAM::Role' || context.accountId === undefined) return undefined;
     const props = resource.Properties ?? {};
     const path = typeof props.Path === 'string' ? props.Path : '/';
-    const name = roleNameOf(logicalId, props, context.stackName);
+    // The name CloudFormation gives a role: its RoleName (a stack-derived one resolved), or one generated
+    // from the stack and logical id (deterministic here; random-suffixed in AWS).
+    const name =
+      props.RoleName !== undefined
+        ? String(resolve(props.RoleName))
+        : context.stackName === undefined
+          ? undefined
+          : `${context.stackName}-${logicalId}`.slice(0, 64);
     if (name === undefined) return undefined;
     return { name, arn: `arn:aws:iam::${context.accountId}:role${path}${name}` };
   };
@@ -49,6 +59,7 @@ export function resolveProperties(
     'AWS::Partition': 'aws',
     'AWS::URLSuffix': 'amazonaws.com',
     ...(context.accountId === undefined ? {} : { 'AWS::AccountId': context.accountId }),
+    ...(context.stackName === undefined ? {} : { 'AWS::StackName': context.stackName }),
   };
   const ref = (name: string): string => {
     if (name in pseudo) return pseudo[name];
@@ -82,6 +93,5 @@ export function resolveProperties(
     }
     return Object.fromEntries(entries.map(([k, v]) => [k, resolve(v)]));
   };
-  const { ServiceToken: _, ...rest } = properties;
-  return { ServiceToken: context.serviceToken, ...(resolve(rest) as Record<string, unknown>) };
+  return resolve(input);
 }
