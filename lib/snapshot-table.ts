@@ -37,7 +37,11 @@ export function snapshotTable(scope: Construct, id: string, handlerRole: iam.IRo
     }),
   );
   handlerRole.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
+    // DescribeStackResource: whether a claim's holder stands in the stack (lambda/user-claim.ts).
+    new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+      resources: [Aws.STACK_ID],
+    }),
   );
   return table;
 }

@@ -1,7 +1,8 @@
 // The local deploy engine's CloudFormation, as far as the handler meets it:
 // DescribeStacks of its own stack (query protocol, SigV4 service
 // `cloudformation`), answered from the status the engine is in (a rollback
-// phase says so), and the ResponseURLs the handler answers events at (as
+// phase says so), DescribeStackResource of one of its resources (is a claim's
+// holder standing?), and the ResponseURLs the handler answers events at (as
 // CloudFormation's pre-signed S3 URLs: the URL itself is the permission). A
 // loopback server of the deploy run, whichever FinSpace endpoint it deploys to.
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
 import { ServiceError } from './service-error';
+import type { ResourceEvent } from './stack-deployment';
 import { verifySigV4 } from './sigv4';
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
@@ -18,6 +20,14 @@ export interface LocalStack {
   readonly stackName: string;
   status: string;
   readonly creationTime: Date;
+  /** Its resources by logical id, as the deploy engine leaves them; none when not given. */
+  readonly resources?: Map<string, LocalStackResource>;
+}
+
+export interface LocalStackResource {
+  readonly resourceType: string;
+  physicalResourceId?: string;
+  resourceStatus: string;
 }
 
 export interface CloudFormationEndpoint {
@@ -51,6 +61,14 @@ function errorXml(error: ServiceError, requestId: string): string {
   return `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${escapeXml(error.errorName)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
+/** The stack a request names, by id or name, as CloudFormation finds it. */
+function stackNamed(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchParams): LocalStack {
+  const name = form.get('StackName') ?? '';
+  const stack = stacks.get(name) ?? [...stacks.values()].find((s) => s.stackName === name);
+  if (!stack) throw new ServiceError('ValidationError', 400, `Stack with id ${name} does not exist`);
+  return stack;
+}
+
 /** DescribeStacks of one stack, by id or name, as CloudFormation answers it. */
 export function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchParams): LocalStack {
   if (form.get('Action') !== 'DescribeStacks') {
@@ -60,10 +78,28 @@ export function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: UR
       `The local endpoint does not implement CloudFormation ${form.get('Action') ?? ''}`,
     );
   }
-  const name = form.get('StackName') ?? '';
-  const stack = stacks.get(name) ?? [...stacks.values()].find((s) => s.stackName === name);
-  if (!stack) throw new ServiceError('ValidationError', 400, `Stack with id ${name} does not exist`);
-  return stack;
+  return stackNamed(stacks, form);
+}
+
+function stackResourceXml(stack: LocalStack, form: URLSearchParams, requestId: string): string {
+  const logicalId = form.get('LogicalResourceId') ?? '';
+  const resource = stack.resources?.get(logicalId);
+  if (!resource) {
+    throw new ServiceError('ValidationError', 400, `Resource ${logicalId} does not exist for stack ${stack.stackName}`);
+  }
+  const physical =
+    resource.physicalResourceId === undefined
+      ? ''
+      : `<PhysicalResourceId>${escapeXml(resource.physicalResourceId)}</PhysicalResourceId>`;
+  return (
+    `<DescribeStackResourceResponse xmlns="${XMLNS}"><DescribeStackResourceResult><StackResourceDetail>` +
+    `<StackId>${escapeXml(stack.stackId)}</StackId><StackName>${escapeXml(stack.stackName)}</StackName>` +
+    `<LogicalResourceId>${escapeXml(logicalId)}</LogicalResourceId>${physical}` +
+    `<ResourceType>${escapeXml(resource.resourceType)}</ResourceType>` +
+    `<LastUpdatedTimestamp>${new Date().toISOString()}</LastUpdatedTimestamp>` +
+    `<ResourceStatus>${escapeXml(resource.resourceStatus)}</ResourceStatus>` +
+    `</StackResourceDetail></DescribeStackResourceResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStackResourceResponse>`
+  );
 }
 
 function stacksXml(stack: LocalStack, requestId: string): string {
@@ -112,7 +148,14 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
           lookup,
         );
         if (!verification.ok) throw new ServiceError('SignatureDoesNotMatch', 403, verification.message);
-        const stack = describeStacks(stacks, new URLSearchParams(body.toString('utf8')));
+        const form = new URLSearchParams(body.toString('utf8'));
+        if (form.get('Action') === 'DescribeStackResource') {
+          const xml = stackResourceXml(stackNamed(stacks, form), form, requestId);
+          res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+          res.end(xml);
+          return;
+        }
+        const stack = describeStacks(stacks, form);
         answered.push(stack.status);
         res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
         res.end(stacksXml(stack, requestId));
@@ -148,4 +191,27 @@ export async function startCloudFormationEndpoint(): Promise<CloudFormationEndpo
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * What CloudFormation says of a stack's resources as its events go: a
+ * resource is in progress, then complete or failed; a Delete that completes
+ * removes it. The Delete of a replacement's old side (another physical id
+ * under the same logical id) leaves the new one as it is.
+ */
+export function trackResourceEvent(
+  resources: Map<string, LocalStackResource>,
+  resourceType: string,
+  event: Pick<ResourceEvent, 'logicalId' | 'requestType' | 'status' | 'physicalId'>,
+): void {
+  const current = resources.get(event.logicalId);
+  if (event.requestType === 'Delete') {
+    if (current === undefined || (current.physicalResourceId ?? event.physicalId) !== event.physicalId) return;
+    if (event.status === 'COMPLETE') resources.delete(event.logicalId);
+    else current.resourceStatus = `DELETE_${event.status}`;
+    return;
+  }
+  const prefix = event.requestType === 'Create' ? 'CREATE' : 'UPDATE';
+  const physicalResourceId = event.status === 'COMPLETE' ? event.physicalId : current?.physicalResourceId;
+  resources.set(event.logicalId, { resourceType, physicalResourceId, resourceStatus: `${prefix}_${event.status}` });
 }
