@@ -21,6 +21,8 @@ export interface StoreDeps {
 export interface StoredChange {
   /** The valid, unexpired record, if there is one. */
   readonly record?: ChangeRecord;
+  /** An item is stored under the key, valid or not. */
+  readonly exists: boolean;
   /** The revision of whatever item is stored, valid or not: the condition of the next write. */
   readonly rev: string | undefined;
 }
@@ -33,7 +35,7 @@ export async function readChange(key: string, userId: string, deps: StoreDeps): 
     () => deps.outbound.getItem(key, deps.signal),
     deps.signal,
   );
-  if (!item) return { rev: undefined };
+  if (!item) return { exists: false, rev: undefined };
   const rev = item[SNAPSHOT_REVISION_ATTRIBUTE];
   const decoded = decodeChangeRecord(item, key, (deps.now ?? Date.now)());
   if (!decoded.ok) {
@@ -41,9 +43,9 @@ export async function readChange(key: string, userId: string, deps: StoreDeps): 
     if (!decoded.problem.startsWith(`${SNAPSHOT_TTL_ATTRIBUTE}: expired`)) {
       deps.notice?.(`a stored change record was set aside as absent: ${decoded.problem}`);
     }
-    return { rev };
+    return { exists: true, rev };
   }
-  return { record: decoded.record, rev };
+  return { record: decoded.record, exists: true, rev };
 }
 
 /** Writes `record` if the stored item still has revision `expected`; false when it does not (nothing written). */

@@ -118,6 +118,9 @@ export async function undoChange(
       expiresAt: Math.max(stored.record?.expiresAt ?? 0, Math.floor(nowMs / 1000) + REDELIVERY_WINDOW_SECONDS),
     };
     if (await writeChange(next, stored.rev, applied.userId, deps)) break;
+    // An item the handler cannot use, whose revision it cannot even match: nothing of it is used, and it
+    // must not fail the rollback either.
+    if (stored.exists && stored.record === undefined) break;
     if (attempt >= 3) {
       throw new LifecycleError(`Restore ${applied.userId}: its change record kept changing while this event ran`);
     }
@@ -143,6 +146,7 @@ export async function recordHandled(key: string, event: EventIds, userId: string
       expiresAt: Math.max(stored.record?.expiresAt ?? 0, Math.floor(nowMs / 1000) + REDELIVERY_WINDOW_SECONDS),
     };
     if (await writeChange(next, stored.rev, userId, deps)) return;
+    if (stored.exists && stored.record === undefined) return;
   }
   throw new LifecycleError(`Restore ${userId}: its change record kept changing while this event ran`);
 }

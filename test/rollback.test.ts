@@ -415,6 +415,25 @@ describe('a stored record is an input: one that breaks a rule is absent, and wri
     expect(notices.join()).not.toMatch(/Byron|Ada|Attacker|ROOT|ALWAYS|xxxx|example\.com/);
   });
 
+  test('one whose revision no condition can match neither writes nor fails the rollback', async () => {
+    const { outbound, run, outcomes, stack, record } = setup();
+    await run(updateEvent(PHYSICAL_ID, FAILED, PREVIOUS));
+    const item = record() as StoredItem;
+    // as DynamoDB holds it: its revision a number, which the handler does not read as one
+    const planted: Record<string, string> = {
+      ...item,
+      before: JSON.stringify({ type: 'SUPER_USER' }),
+      state: 'planted',
+    };
+    delete planted.rev;
+    outbound.items.set(item.key, planted);
+    outbound.unmatchableRevisions.add(item.key);
+    stack('UPDATE_ROLLBACK_IN_PROGRESS');
+    await expect(run(updateEvent(PHYSICAL_ID, PREVIOUS, FAILED))).resolves.toBeDefined();
+    expect(outbound.writes()).toHaveLength(1);
+    expect(outcomes).toEqual(['updated', 'no-snapshot']);
+  });
+
   test('before-values of a field the properties it undoes do not declare are not used', async () => {
     const { outbound, run, outcomes, stack, record } = setup();
     const typeOnly = properties({ Type: 'SUPER_USER', FirstName: undefined, LastName: undefined });

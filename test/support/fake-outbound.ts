@@ -38,6 +38,8 @@ export class FakeOutbound implements Outbound {
   readonly users = new Map<string, GetUserOutput>();
   /** The snapshot table's items by key (change records and claims). */
   readonly items = new Map<string, StoredItem>();
+  /** Keys whose item holds its revision as a type the handler does not read (a number, say): no condition matches it. */
+  readonly unmatchableRevisions = new Set<string>();
   /** What DescribeStacks answers. */
   stackStatusNow = 'UPDATE_IN_PROGRESS';
   /** What DescribeStackResource answers, by logical id; one not here does not exist. */
@@ -133,7 +135,12 @@ export class FakeOutbound implements Outbound {
     const key = item[SNAPSHOT_KEY_ATTRIBUTE];
     await this.record('putItem', undefined, { key, kind: item.kind });
     // as the conditional put: the stored item's revision is the one expected (none: no revision)
-    if (expected !== undefined && this.items.get(key)?.[SNAPSHOT_REVISION_ATTRIBUTE] !== expected.rev) return false;
+    const stored = this.items.get(key);
+    if (expected !== undefined) {
+      if (stored !== undefined && this.unmatchableRevisions.has(key)) return false;
+      if (stored?.[SNAPSHOT_REVISION_ATTRIBUTE] !== expected.rev) return false;
+    }
+    this.unmatchableRevisions.delete(key);
     this.items.set(key, { ...item });
     return true;
   }
