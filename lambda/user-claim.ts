@@ -99,15 +99,15 @@ export async function otherHolder(event: ClaimEvent, user: ClaimedUser, deps: Cl
   );
   const why =
     resource === undefined
-      ? 'the stack has no such resource'
+      ? 'is no resource of the stack'
       : resource.resourceType !== RESOURCE_TYPE
-        ? `it is not a ${RESOURCE_TYPE}`
+        ? `is not a ${RESOURCE_TYPE}`
         : resource.physicalResourceId !== physicalIdOf(user)
-          ? 'it was not issued for this user'
+          ? 'was not issued for this user'
           : !HOLDING_STATUSES.has(resource.resourceStatus)
-            ? `it is ${resource.resourceStatus}`
+            ? `is ${resource.resourceStatus}`
             : undefined;
   if (why === undefined) return holder;
-  deps.notice?.(`the claim's holder ${holder} does not count: ${why}`);
+  deps.notice?.(`a stored claim does not count: its holder ${why}`);
   return undefined;
 }
