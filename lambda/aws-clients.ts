@@ -11,14 +11,13 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   REQUEST_TIMEOUT_MS,
   SNAPSHOT_KEY_ATTRIBUTE,
+  SNAPSHOT_REVISION_ATTRIBUTE,
   SNAPSHOT_TABLE_ENV,
   SNAPSHOT_TTL_ATTRIBUTE,
   STACK_ID_ENV,
 } from './consts';
 import { roleSessionName } from './role-session';
-import type { Outbound } from './outbound';
-import type { Snapshot } from './snapshot-store';
-import type { UserClaim } from './user-claim';
+import type { Outbound, StackResource, StoredItem, StoredRevision } from './outbound';
 import { FinspaceDataClient } from '../finspace/client';
 
 /** Reads AWS_MAX_ATTEMPTS as the SDK does, with a default that rides out a stack-wide burst. */
@@ -100,12 +99,9 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     updateUser: (credentials, input, signal) => finspace(credentials).updateUser(input, { abortSignal: signal }),
     disableUser: (credentials, input, signal) => finspace(credentials).disableUser(input, { abortSignal: signal }),
     stackStatus: (stackId, signal) => services().stackStatus(stackId, signal),
-    getSnapshot: (key, signal) => services().getSnapshot(key, signal),
-    putSnapshot: (snapshot, signal) => services().putSnapshot(snapshot, signal),
-    deleteSnapshot: (key, signal) => services().deleteSnapshot(key, signal),
-    getClaim: (key, signal) => services().getClaim(key, signal),
-    putClaim: (claim, signal) => services().putClaim(claim, signal),
-    deleteClaim: (key, signal) => services().deleteSnapshot(key, signal), // the same DeleteItem of a key
+    stackResource: (stackId, logicalId, signal) => services().stackResource(stackId, logicalId, signal),
+    getItem: (key, signal) => services().getItem(key, signal),
+    putItem: (item, expected, signal) => services().putItem(item, expected, signal),
   };
 }
 
@@ -129,14 +125,6 @@ function makeStackServices(config: ServiceConfig, tableName: string | undefined)
     if (!tableName) throw new Error(`${SNAPSHOT_TABLE_ENV} is not set: the handler has no snapshot table`);
     return tableName;
   };
-  const keyOf = (key: string) => ({ [SNAPSHOT_KEY_ATTRIBUTE]: { S: key } });
-  // Snapshots and claims alike: read what the last write left, not an eventually consistent copy.
-  const getItem = async (key: string, signal?: AbortSignal) =>
-    (
-      await dynamodb.send(new ddb.GetItemCommand({ TableName: table(), Key: keyOf(key), ConsistentRead: true }), {
-        abortSignal: signal,
-      })
-    ).Item;
   return {
     async stackStatus(stackId: string, signal?: AbortSignal): Promise<string> {
       const { Stacks } = await cloudformation.send(new cfn.DescribeStacksCommand({ StackName: stackId }), {
@@ -146,60 +134,70 @@ function makeStackServices(config: ServiceConfig, tableName: string | undefined)
       if (!status) throw new Error(`DescribeStacks returned no status for ${stackId}`);
       return status;
     },
-    async getSnapshot(key: string, signal?: AbortSignal): Promise<Snapshot | undefined> {
-      const Item = await getItem(key, signal);
-      if (!Item) return undefined;
+    async stackResource(stackId: string, logicalId: string, signal?: AbortSignal): Promise<StackResource | undefined> {
+      let detail;
+      try {
+        ({ StackResourceDetail: detail } = await cloudformation.send(
+          new cfn.DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: logicalId }),
+          { abortSignal: signal },
+        ));
+      } catch (error) {
+        // CloudFormation's answer for a logical id the stack does not have.
+        const { name, message } = error as Error;
+        if (name === 'ValidationError' && /^Resource .* does not exist for stack/.test(message)) {
+          return undefined;
+        }
+        throw error;
+      }
+      if (!detail?.ResourceType || !detail.ResourceStatus) return undefined;
       return {
-        key,
-        requestId: Item.requestId?.S ?? '',
-        expiresAt: Number(Item[SNAPSHOT_TTL_ATTRIBUTE]?.N ?? 0),
-        user: JSON.parse(Item.user?.S ?? '{}') as Snapshot['user'],
+        resourceType: detail.ResourceType,
+        physicalResourceId: detail.PhysicalResourceId,
+        resourceStatus: detail.ResourceStatus,
       };
     },
-    async putSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<void> {
-      try {
-        await dynamodb.send(
-          new ddb.PutItemCommand({
-            TableName: table(),
-            Item: {
-              ...keyOf(snapshot.key),
-              requestId: { S: snapshot.requestId },
-              [SNAPSHOT_TTL_ATTRIBUTE]: { N: String(snapshot.expiresAt) },
-              user: { S: JSON.stringify(snapshot.user) },
-            },
-            // A redelivered event finds the snapshot it took the first time and keeps it.
-            ConditionExpression: 'attribute_not_exists(#key) OR #requestId <> :requestId',
-            ExpressionAttributeNames: { '#key': SNAPSHOT_KEY_ATTRIBUTE, '#requestId': 'requestId' },
-            ExpressionAttributeValues: { ':requestId': { S: snapshot.requestId } },
-          }),
-          { abortSignal: signal },
-        );
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-    },
-    async getClaim(key: string, signal?: AbortSignal): Promise<UserClaim | undefined> {
-      const Item = await getItem(key, signal);
-      if (!Item?.holder?.S) return undefined;
-      return { key, holder: Item.holder.S, expiresAt: Number(Item[SNAPSHOT_TTL_ATTRIBUTE]?.N ?? 0) };
-    },
-    async putClaim(claim: UserClaim, signal?: AbortSignal): Promise<void> {
-      await dynamodb.send(
-        new ddb.PutItemCommand({
+    async getItem(key: string, signal?: AbortSignal): Promise<StoredItem | undefined> {
+      // Read what the last write left, not an eventually consistent copy.
+      const { Item } = await dynamodb.send(
+        new ddb.GetItemCommand({
           TableName: table(),
-          Item: {
-            ...keyOf(claim.key),
-            holder: { S: claim.holder },
-            [SNAPSHOT_TTL_ATTRIBUTE]: { N: String(claim.expiresAt) },
-          },
+          Key: { [SNAPSHOT_KEY_ATTRIBUTE]: { S: key } },
+          ConsistentRead: true,
         }),
         { abortSignal: signal },
       );
+      if (!Item) return undefined;
+      const item: Record<string, string> = {};
+      for (const [name, value] of Object.entries(Item)) {
+        const text = value.S ?? value.N;
+        if (text !== undefined) item[name] = text;
+      }
+      return item;
     },
-    async deleteSnapshot(key: string, signal?: AbortSignal): Promise<void> {
-      await dynamodb.send(new ddb.DeleteItemCommand({ TableName: table(), Key: keyOf(key) }), {
-        abortSignal: signal,
-      });
+    async putItem(item: StoredItem, expected?: StoredRevision, signal?: AbortSignal): Promise<boolean> {
+      const attributes = Object.fromEntries(
+        Object.entries(item).map(([name, value]) => [
+          name,
+          name === SNAPSHOT_TTL_ATTRIBUTE ? { N: value } : { S: value },
+        ]),
+      );
+      const condition =
+        expected === undefined
+          ? {}
+          : {
+              ConditionExpression: expected.rev === undefined ? 'attribute_not_exists(#rev)' : '#rev = :rev',
+              ExpressionAttributeNames: { '#rev': SNAPSHOT_REVISION_ATTRIBUTE },
+              ...(expected.rev === undefined ? {} : { ExpressionAttributeValues: { ':rev': { S: expected.rev } } }),
+            };
+      try {
+        await dynamodb.send(new ddb.PutItemCommand({ TableName: table(), Item: attributes, ...condition }), {
+          abortSignal: signal,
+        });
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
     },
   };
 }

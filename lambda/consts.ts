@@ -37,21 +37,78 @@ export const SNAPSHOT_TABLE_ENV = 'SNAPSHOT_TABLE_NAME';
 /** The snapshot table's partition key and its time-to-live attribute (epoch seconds). */
 export const SNAPSHOT_KEY_ATTRIBUTE = 'key';
 export const SNAPSHOT_TTL_ATTRIBUTE = 'expiresAt';
+/** The attribute a conditional write of the snapshot table compares: a new random value at each write. */
+export const SNAPSHOT_REVISION_ATTRIBUTE = 'rev';
 
 /**
- * How long a snapshot of a user's before-values is kept: far longer than a
- * deploy and its rollback take (each event has 5 minutes), short enough that
- * names do not linger. A snapshot is deleted as soon as it is used, too.
+ * The handler function's environment variable listing the ARNs of every
+ * admin role the stack's FinspaceUsers use, separated by ADMIN_ROLES_SEPARATOR
+ * (the construct joins them; CloudFormation resolves each): the lockout guard
+ * protects the FinSpace user of each, not only the event's own admin role.
  */
-export const SNAPSHOT_TTL_SECONDS = 24 * 60 * 60;
+export const ADMIN_ROLES_ENV = 'FINSPACE_USER_ADMIN_ROLES';
+/** A space: a role ARN cannot hold one (its pattern has no whitespace), though it may hold a comma. */
+export const ADMIN_ROLES_SEPARATOR = ' ';
+
+// How late an event can run, and so how long what the handler stores must last. Lambda invokes the
+// handler asynchronously for CloudFormation and may run an event again: after a failed invocation
+// (RETRY_ATTEMPTS times, a minute then two apart), after throttling, or once more because its queue
+// is eventually consistent. Every such run starts while the event is at most MAX_EVENT_AGE_SECONDS
+// old (Lambda discards it after that, retry or not) and ends HANDLER_TIMEOUT_SECONDS later at the
+// latest. lib/finspace-user-provider.ts sets these on the function and its EventInvokeConfig.
+
+/** The handler function's timeout. */
+export const HANDLER_TIMEOUT_SECONDS = 5 * 60;
+/** Lambda's maximum age of one of the function's asynchronous events (60 s to 6 h; default 6 h). */
+export const MAX_EVENT_AGE_SECONDS = 6 * 60;
+/** Lambda's retries of an event whose invocation failed (0 to 2; the handler fails one only when its answer could not be sent). */
+export const RETRY_ATTEMPTS = 2;
+
+/** The longest after CloudFormation sends an event that a run of it may still act: 11 minutes. */
+export const REDELIVERY_WINDOW_SECONDS = MAX_EVENT_AGE_SECONDS + HANDLER_TIMEOUT_SECONDS;
+
+/**
+ * How long CloudFormation waits for a FinspaceUser's answer (the custom
+ * resource's `ServiceTimeout`; 1 to 3600 s, default 3600): longer than the
+ * redelivery window, so a run of an event that CloudFormation still waits
+ * for can always answer it, and shorter than an hour, so a handler that never
+ * answers fails the stack in minutes.
+ */
+export const SERVICE_TIMEOUT_SECONDS = REDELIVERY_WINDOW_SECONDS + 60;
+
+/**
+ * What we allow for the rest of a stack operation between a FinspaceUser's
+ * forward event and the rollback event that undoes it: CloudFormation's
+ * longest wait for one custom resource (the maximum `ServiceTimeout`). A stack
+ * whose other resources hold an operation longer than that between the two
+ * gets no restore for the user: its rollback then writes nothing and logs
+ * `no-snapshot` (the record expired).
+ */
+export const OPERATION_ALLOWANCE_SECONDS = 60 * 60;
+
+/**
+ * How long a change record (lambda/change-record.ts: the before-values a
+ * rollback writes back) is kept: a late run of the forward event that wrote
+ * it, the rest of the operation, then the late runs of the rollback event
+ * that uses it. 82 minutes; the handler treats an older record as absent, and
+ * DynamoDB deletes it within about two days of that (its TTL is best effort).
+ */
+export const RECORD_TTL_SECONDS = REDELIVERY_WINDOW_SECONDS + OPERATION_ALLOWANCE_SECONDS + REDELIVERY_WINDOW_SECONDS;
+
+/**
+ * How long a claim (lambda/user-claim.ts) is kept. It holds no names (a key
+ * hash and a logical id) and counts only after CloudFormation confirms its
+ * holder, so it may outlast one operation: a day.
+ */
+export const CLAIM_TTL_SECONDS = 24 * 60 * 60;
 
 /**
  * FinspaceUser resources one stack holds: CloudFormation's 500 resources, less
- * the shared provider's 6 (the handler function, its role, policy and log
- * group, the snapshot table, CDK metadata). test/scale.test.ts synthesizes
+ * the shared provider's 7 (the handler function, its event invoke
+ * configuration, role, policy and log group, the snapshot table, CDK metadata). test/scale.test.ts synthesizes
  * both sides of it.
  */
-export const USERS_PER_STACK = 494;
+export const USERS_PER_STACK = 493;
 
 /**
  * The Lambda runtimes the prebuilt handler is built for and tested on

@@ -11,9 +11,11 @@ import {
   responseUrlProblem,
   successResponse,
 } from './cfn-response';
+import { ADMIN_ROLES_ENV } from './consts';
 import { refuseForeignEvent } from './event-guard';
 import { failureReason, logGroupOf } from './failure-reason';
 import { lazyOutbound, type Outbound, putResponse } from './outbound';
+import { adminRoleArnsFrom } from './principal';
 import { type InvocationContext, timeBudget } from './time-budget';
 import { credentialsFetcher, onEvent, type Outcome } from './user-lifecycle';
 
@@ -71,7 +73,9 @@ async function answer(
     const result = await onEvent(event, {
       ...warm,
       signal: budget.signal,
-      report: (outcome: Outcome) => console.log(JSON.stringify({ ...identifiers, outcome })),
+      adminRoleArns: adminRoleArnsFrom(process.env[ADMIN_ROLES_ENV]),
+      report: (outcome: Outcome, reason?: string) => console.log(JSON.stringify({ ...identifiers, outcome, reason })),
+      notice: (notice: string) => console.log(JSON.stringify({ ...identifiers, notice })),
     });
     return successResponse(event, result);
   } catch (error) {

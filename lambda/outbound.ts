@@ -15,8 +15,30 @@ import type {
   UserStatusChangeInput,
 } from '../finspace/client';
 import { REQUEST_TIMEOUT_MS } from './consts';
-import type { Snapshot } from './snapshot-store';
-import type { UserClaim } from './user-claim';
+
+/**
+ * An item of the snapshot table as the handler reads and writes it: string
+ * attributes (the time to live, a number, in its decimal form). Whatever is
+ * read back is an input to validate (change-record.ts, user-claim.ts):
+ * attributes of any other type are left out.
+ */
+export type StoredItem = Readonly<Record<string, string>>;
+
+/**
+ * A write's condition on the item it replaces: its `rev` attribute has this
+ * value, or (undefined) the item has none (no item at all, or one the handler
+ * did not write).
+ */
+export interface StoredRevision {
+  readonly rev: string | undefined;
+}
+
+/** What CloudFormation says of one resource of the stack (DescribeStackResource). */
+export interface StackResource {
+  readonly resourceType: string;
+  readonly physicalResourceId?: string;
+  readonly resourceStatus: string;
+}
 
 export interface AssumeRoleOptions {
   /** Sent as STS `ExternalId`, for a trust policy that requires one. */
@@ -52,16 +74,18 @@ export interface Outbound {
   ): Promise<UserIdOutput>;
   /** The StackStatus of the handler's own stack (CloudFormation DescribeStacks). */
   stackStatus(stackId: string, signal?: AbortSignal): Promise<string>;
-  /** The snapshot stored under `key`, if any (expired ones too: the caller judges). */
-  getSnapshot(key: string, signal?: AbortSignal): Promise<Snapshot | undefined>;
-  /** Stores it, unless the store already holds one taken by the same request (a redelivered event). */
-  putSnapshot(snapshot: Snapshot, signal?: AbortSignal): Promise<void>;
-  deleteSnapshot(key: string, signal?: AbortSignal): Promise<void>;
-  /** Which resource of the stack holds a user (user-claim.ts), if any; expired ones too: the caller judges. */
-  getClaim(key: string, signal?: AbortSignal): Promise<UserClaim | undefined>;
-  /** Stores it, in place of any claim of the same user. */
-  putClaim(claim: UserClaim, signal?: AbortSignal): Promise<void>;
-  deleteClaim(key: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * One resource of the handler's own stack (CloudFormation DescribeStackResource), or undefined when
+   * CloudFormation says the stack has no resource of that logical id.
+   */
+  stackResource(stackId: string, logicalId: string, signal?: AbortSignal): Promise<StackResource | undefined>;
+  /** The item stored under `key`, if any (a strongly consistent read; expired ones too: the caller judges). */
+  getItem(key: string, signal?: AbortSignal): Promise<StoredItem | undefined>;
+  /**
+   * Stores `item` (its key attribute included), in place of any item of that key; with `expected`, only
+   * if the item it replaces has that revision. False when that condition did not hold (nothing written).
+   */
+  putItem(item: StoredItem, expected?: StoredRevision, signal?: AbortSignal): Promise<boolean>;
 }
 
 /**
@@ -83,12 +107,9 @@ export function lazyOutbound(): Outbound {
     updateUser: async (...args) => (await load()).updateUser(...args),
     disableUser: async (...args) => (await load()).disableUser(...args),
     stackStatus: async (...args) => (await load()).stackStatus(...args),
-    getSnapshot: async (...args) => (await load()).getSnapshot(...args),
-    putSnapshot: async (...args) => (await load()).putSnapshot(...args),
-    deleteSnapshot: async (...args) => (await load()).deleteSnapshot(...args),
-    getClaim: async (...args) => (await load()).getClaim(...args),
-    putClaim: async (...args) => (await load()).putClaim(...args),
-    deleteClaim: async (...args) => (await load()).deleteClaim(...args),
+    stackResource: async (...args) => (await load()).stackResource(...args),
+    getItem: async (...args) => (await load()).getItem(...args),
+    putItem: async (...args) => (await load()).putItem(...args),
   };
 }
 

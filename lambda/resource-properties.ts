@@ -34,7 +34,7 @@ export const ATTRIBUTES = {
  * Properties of every custom resource that CloudFormation itself reads (and
  * passes on in the event): not ours to check.
  */
-const CLOUDFORMATION_PROPERTIES: ReadonlySet<string> = new Set(['ServiceToken', 'ServiceTimeout']);
+export const CLOUDFORMATION_PROPERTIES: ReadonlySet<string> = new Set(['ServiceToken', 'ServiceTimeout']);
 
 const FIELD_BY_PROPERTY = new Map<string, DeclarationField>(
   Object.entries(PROPERTY_NAMES).map(([field, property]) => [property, field as DeclarationField]),

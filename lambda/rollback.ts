@@ -1,14 +1,34 @@
-// A failed deploy leaves FinSpace as it was. Before a forward event first
-// writes to a user, the handler keeps the user's fields (snapshot-store.ts);
-// when CloudFormation undoes that event, it writes them back. Which events
-// undo a deploy is the stack's status: CloudFormation says so while it rolls back.
+// A failed deploy leaves FinSpace as it was. Before a forward event writes to
+// a user it keeps a change record (change-record.ts, forward-write.ts); when
+// CloudFormation undoes that event, the handler writes the record's
+// before-values back. While the stack rolls back, that is the only write it
+// makes: an event it cannot match to a record it trusts writes nothing and
+// succeeds (a failed answer would leave the stack UPDATE_ROLLBACK_FAILED).
+// CloudFormation events carry no id of the stack operation, and a forward
+// event may run late (Lambda's retries) or still run when CloudFormation has
+// cancelled it and rolls back: so a rollback Update matches only the record of
+// the change whose applied properties are its OldResourceProperties and whose
+// replaced properties are its ResourceProperties, a rollback Delete only the
+// record of a change that made the resource; and every rollback event leaves
+// its request id (and a new revision) in the record, so that a forward run that
+// has not written yet finds its condition broken, and a redelivery of the
+// rollback event in a later deploy is recognised.
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { GetUserOutput, UpdateUserInput } from '../finspace/client';
+import type { UpdateUserInput } from '../finspace/client';
 import { FINSPACE_FIELDS, type UserDeclaration } from '../finspace/constraints';
-import { SNAPSHOT_TTL_SECONDS } from './consts';
-import type { Outbound } from './outbound';
-import { serviceCall, type StackStatusOf, stackStatusOnce } from './stack-status';
-import { isExpired, snapshotKey, type UserBefore, userBefore } from './snapshot-store';
+import {
+  type Before,
+  beforeFitsDeclaration,
+  type ChangeRecord,
+  changeKey,
+  type ForwardChange,
+  handledWith,
+  newRevision,
+} from './change-record';
+import { readChange, type StoreDeps, writeChange } from './change-store';
+import { REDELIVERY_WINDOW_SECONDS } from './consts';
+import { LifecycleError } from './lifecycle-error';
+import { protectedRoles, updateLockoutReason } from './lockout';
 import type { LifecycleEvent } from './user-lifecycle';
 
 /** The stack statuses in which CloudFormation sends the Updates and Deletes that undo a failed deploy. */
@@ -24,117 +44,160 @@ export type FinspaceRunner = <T>(
   call: (credentials: AwsCredentialIdentity) => Promise<T>,
 ) => Promise<T>;
 
-export interface RollbackDeps {
-  readonly outbound: Outbound;
-  readonly signal?: AbortSignal;
-  /** The event's stack status, read once. @default - asked of CloudFormation here */
-  readonly stackStatus?: StackStatusOf;
-  /** @default Date.now */
-  readonly now?: () => number;
+export interface RestoreDeps extends StoreDeps {
+  /** The admin roles of every resource of the stack, whose users a write must not lock out. */
+  readonly adminRoleArns?: readonly string[];
 }
 
 type EventIds = Pick<LifecycleEvent, 'StackId' | 'LogicalResourceId' | 'RequestId'>;
 
-/** True while CloudFormation rolls the handler's own stack back. */
-export async function inRollback(event: EventIds, deps: RollbackDeps): Promise<boolean> {
-  const stackStatus = deps.stackStatus ?? stackStatusOnce(event, deps.outbound, deps.signal);
-  return ROLLBACK_STATUSES.has(await stackStatus());
+/** What a rollback event says it undoes. */
+export type Undo =
+  /** A rollback Update: `applied` is its OldResourceProperties (parsed), the hashes those of its old and new properties. */
+  | {
+      readonly kind: 'update';
+      readonly applied: UserDeclaration;
+      readonly appliedHash: string;
+      readonly replacedHash: string;
+    }
+  /** A rollback Delete of a resource the failed deploy made: `applied` is its properties. */
+  | { readonly kind: 'delete'; readonly applied: UserDeclaration; readonly appliedHash: string };
+
+/** Why `change` is not the one `undo` undoes, or undefined when it is. */
+function mismatch(change: ForwardChange | undefined, undo: Undo): string | undefined {
+  if (change === undefined) return 'no change of this resource to this user is kept (none was written, or it expired)';
+  if (change.applied !== undo.appliedHash) return 'the kept change applied other properties than this event undoes';
+  if (undo.kind === 'update' && change.replaced !== undo.replacedHash) {
+    return 'the kept change replaced other properties than this event goes back to';
+  }
+  if (undo.kind === 'delete' && change.operation !== 'create') {
+    return 'the kept change updated the resource in place; it did not make it';
+  }
+  if (!beforeFitsDeclaration(change.before, undo.applied)) {
+    return 'the kept change holds fields its properties do not declare';
+  }
+  return undefined;
 }
 
+export type UndoResult =
+  | { readonly outcome: 'restored' }
+  /** Nothing written: why, in words without names. */
+  | { readonly outcome: 'no-snapshot'; readonly reason: string };
+
 /**
- * Before a forward event's first write: reads the user as it is and keeps it
- * under the properties being applied. Nothing is written to FinSpace unless
- * this succeeded, so whatever a deploy writes, its rollback can undo.
+ * A rollback event: records it in the change record of the user it undoes
+ * (and, when given, in `alsoKey`'s), and writes the record's before-values back
+ * when the record is of the change it undoes. Whether it matches or not, every
+ * run of the event leaves the record with a new revision, so that a forward
+ * event of that change which has not yet stored its record can no longer store it.
  */
-export async function rememberUser(
+export async function undoChange(
   event: EventIds,
-  applied: UserDeclaration,
-  deps: RollbackDeps,
+  undo: Undo,
+  deps: RestoreDeps,
   finspace: FinspaceRunner,
-  /** Throws to refuse the write, before anything is kept (the lockout guard). */
-  refuse: (live: GetUserOutput) => void = () => undefined,
-): Promise<void> {
-  const live = await finspace('GetUser', (credentials) =>
-    deps.outbound.getUser(credentials, { userId: applied.userId }, deps.signal),
-  );
-  refuse(live);
-  const nowSeconds = Math.floor((deps.now ?? Date.now)() / 1000);
-  const snapshot = {
-    key: snapshotKey(event.StackId, event.LogicalResourceId, applied),
-    requestId: event.RequestId,
-    expiresAt: nowSeconds + SNAPSHOT_TTL_SECONDS,
-    user: userBefore(live),
-  };
-  await serviceCall('PutItem', `snapshot of ${applied.userId}`, () => deps.outbound.putSnapshot(snapshot, deps.signal));
+  clientToken: string,
+  alsoKey?: string,
+): Promise<UndoResult> {
+  const applied = undo.applied;
+  const key = changeKey(event.StackId, event.LogicalResourceId, applied);
+  let change: ForwardChange | undefined;
+  let problem: string | undefined;
+  // A conditional write that loses to another run (a forward event storing its record) reads again.
+  for (let attempt = 1; ; attempt++) {
+    const stored = await readChange(key, applied.userId, deps);
+    change = stored.record?.change;
+    problem = mismatch(change, undo);
+    const nowMs = (deps.now ?? Date.now)();
+    const next: ChangeRecord = {
+      key,
+      change: change && !problem ? { ...change, state: 'restored', restoredBy: event.RequestId } : change,
+      handled: handledWith(stored.record?.handled ?? [], event.RequestId, nowMs),
+      rev: newRevision(),
+      // Long enough for a redelivery of this event to find it; never shortened.
+      expiresAt: Math.max(stored.record?.expiresAt ?? 0, Math.floor(nowMs / 1000) + REDELIVERY_WINDOW_SECONDS),
+    };
+    if (await writeChange(next, stored.rev, applied.userId, deps)) break;
+    // An item the handler cannot use, whose revision it cannot even match: nothing of it is used, and it
+    // must not fail the rollback either.
+    if (stored.exists && stored.record === undefined) break;
+    if (attempt >= 3) {
+      throw new LifecycleError(`Restore ${applied.userId}: its change record kept changing while this event ran`);
+    }
+  }
+  if (alsoKey !== undefined && alsoKey !== key) await recordHandled(alsoKey, event, applied.userId, deps);
+  if (problem !== undefined || change === undefined) {
+    return { outcome: 'no-snapshot', reason: problem ?? 'no change is kept' };
+  }
+  await writeBack(applied, change.before, deps, finspace, clientToken);
+  return { outcome: 'restored' };
 }
 
-/** Deletes the snapshot kept for `applied`: the deploy that applied it is over. */
-export async function forgetUser(event: EventIds, applied: UserDeclaration, deps: RollbackDeps): Promise<void> {
-  const key = snapshotKey(event.StackId, event.LogicalResourceId, applied);
-  await serviceCall('DeleteItem', `snapshot of ${applied.userId}`, () =>
-    deps.outbound.deleteSnapshot(key, deps.signal),
-  );
+/** Leaves the event's request id in the record under `key` (made if there is none), keeping what it holds. */
+export async function recordHandled(key: string, event: EventIds, userId: string, deps: StoreDeps): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const stored = await readChange(key, userId, deps);
+    const nowMs = (deps.now ?? Date.now)();
+    const next: ChangeRecord = {
+      key,
+      change: stored.record?.change,
+      handled: handledWith(stored.record?.handled ?? [], event.RequestId, nowMs),
+      rev: newRevision(),
+      expiresAt: Math.max(stored.record?.expiresAt ?? 0, Math.floor(nowMs / 1000) + REDELIVERY_WINDOW_SECONDS),
+    };
+    if (await writeChange(next, stored.rev, userId, deps)) return;
+    if (stored.exists && stored.record === undefined) return;
+  }
+  throw new LifecycleError(`Restore ${userId}: its change record kept changing while this event ran`);
 }
 
 /**
- * What to write back: every field the failed deploy declared, with its value
- * before that deploy. FinSpace cannot unset a name or a principal, so a field
- * that had no value before is left out (see `restoreUser`).
+ * What to write back: every field the change declared and altered, with its
+ * value before. FinSpace cannot unset a name or a principal, so a field that
+ * had no value before is left out (see `writeBack`).
  */
 export function restoreInput(
   applied: UserDeclaration,
-  before: UserBefore,
+  before: Before,
 ): Omit<UpdateUserInput, 'userId' | 'clientToken'> {
   const input: Record<string, string> = {};
   for (const field of FINSPACE_FIELDS) {
     const value = before[field];
-    if (applied[field] !== undefined && value !== undefined) input[field] = value;
+    if (applied[field] !== undefined && typeof value === 'string') input[field] = value;
   }
   return input;
 }
 
-export type RestoreOutcome = 'restored' | 'no-snapshot';
-
 /**
- * Undoes a forward event that applied `applied`: writes back the snapshot's
- * values of the fields it declared, then deletes the snapshot. `no-snapshot`
- * when there is none: the forward event never wrote (it failed before its
- * snapshot, or had nothing to change), or the snapshot outlived its time to live.
+ * Writes `before` back to the user `applied` declared, after the same lockout
+ * guard as a forward write (a before-value must not demote an admin role's user
+ * either). Used by a rollback event, and by a forward event whose change a
+ * rollback undid while it ran.
  */
-export async function restoreUser(
-  event: EventIds,
+export async function writeBack(
   applied: UserDeclaration,
-  deps: RollbackDeps,
+  before: Before,
+  deps: RestoreDeps,
   finspace: FinspaceRunner,
   clientToken: string,
-): Promise<RestoreOutcome> {
-  const key = snapshotKey(event.StackId, event.LogicalResourceId, applied);
-  const snapshot = await serviceCall('GetItem', `snapshot of ${applied.userId}`, () =>
-    deps.outbound.getSnapshot(key, deps.signal),
-  );
-  if (!snapshot || isExpired(snapshot, (deps.now ?? Date.now)()) || snapshot.user.userId !== applied.userId) {
-    return 'no-snapshot';
-  }
-  const before = snapshot.user;
+): Promise<void> {
   const input = restoreInput(applied, before);
-  if (Object.keys(input).length > 0) {
-    await finspace('UpdateUser', (credentials) =>
-      deps.outbound.updateUser(credentials, { userId: applied.userId, ...input, clientToken }, deps.signal),
-    );
-  }
-  // A principal the failed deploy gave a user that had API access and no principal cannot be taken
-  // away again (FinSpace has no way to unset it), and that role may now get the user's credentials.
-  if (applied.apiAccessPrincipalArn !== undefined && before.apiAccessPrincipalArn === undefined) {
-    const live = await finspace('GetUser', (credentials) =>
-      deps.outbound.getUser(credentials, { userId: applied.userId }, deps.signal),
-    );
-    if (live.apiAccess === 'ENABLED' && live.apiAccessPrincipalArn !== undefined) {
-      throw new Error(
+  await finspace('UpdateUser', async (credentials) => {
+    const live = await deps.outbound.getUser(credentials, { userId: applied.userId }, deps.signal);
+    const roles = protectedRoles(applied.adminRoleArn, deps.adminRoleArns);
+    const lockout = updateLockoutReason(live, input, roles, applied.environmentId, 'restore');
+    if (lockout) throw new LifecycleError(`Restore ${applied.userId}: ${lockout}`);
+    if (Object.keys(input).length > 0) {
+      await deps.outbound.updateUser(credentials, { userId: applied.userId, ...input, clientToken }, deps.signal);
+    }
+    // A principal the change gave a user that had API access and no principal cannot be taken away
+    // again (FinSpace has no way to unset it), and that role may now get the user's credentials.
+    const after = { ...live, ...input };
+    if (before.apiAccessPrincipalArn === null && after.apiAccess === 'ENABLED' && after.apiAccessPrincipalArn) {
+      throw new LifecycleError(
         `Restore ${applied.userId}: apiAccessPrincipalArn: the user had API access and no principal before this deploy, ` +
           'and FinSpace cannot unset one: remove it (or disable API access) in FinSpace, then continue the rollback',
       );
     }
-  }
-  await forgetUser(event, applied, deps);
-  return 'restored';
+  });
 }

@@ -28,7 +28,7 @@ export function stackStatusOnce(
 ): StackStatusOf {
   let status: Promise<string> | undefined;
   return () => {
-    status ??= serviceCall('DescribeStacks', event.StackId, () => outbound.stackStatus(event.StackId, signal));
+    status ??= serviceCall('DescribeStacks', event.StackId, () => outbound.stackStatus(event.StackId, signal), signal);
     return status;
   };
 }
@@ -36,14 +36,21 @@ export function stackStatusOnce(
 /**
  * Runs a call to the handler's own stack services, its failure named by the
  * operation and subject (`DescribeStacks arn:...: AccessDenied: ...`): the
- * stack status and the snapshot store hold no names to mask.
+ * stack status and the snapshot store hold no names to mask. A call the
+ * signal abandoned says why (the handler's time budget), not just that it was.
  */
-export async function serviceCall<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
+export async function serviceCall<T>(
+  operation: string,
+  subject: string,
+  run: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    const name = error instanceof Error ? error.name : 'Error';
-    const message = error instanceof Error ? error.message : String(error);
+    const reason: unknown = signal?.aborted ? signal.reason : error;
+    const name = reason instanceof Error ? reason.name : 'Error';
+    const message = reason instanceof Error ? reason.message : String(reason);
     throw new Error(`${operation} ${subject}: ${name}: ${message}`, { cause: error });
   }
 }

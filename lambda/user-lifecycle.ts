@@ -9,15 +9,20 @@ import {
   type FinspaceCredentialsCache,
   type IssuedCredentials,
 } from '../finspace/credentials';
+import { changeKey, hasHandled, propertiesHash } from './change-record';
+import { readChange } from './change-store';
 import { deleteTarget, type UserTarget } from './delete-target';
-import { disableLockoutReason, updateLockoutReason } from './lockout';
+import { applyForward } from './forward-write';
+import { LifecycleError } from './lifecycle-error';
+import { disableLockoutReason, protectedRoles } from './lockout';
 import type { Outbound } from './outbound';
 import { physicalIdOf } from './physical-id';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
-import { type FinspaceRunner, forgetUser, inRollback, rememberUser, restoreUser } from './rollback';
+import { type FinspaceRunner, recordHandled, ROLLBACK_STATUSES, undoChange } from './rollback';
 import { notDeployingReason, type StackStatusOf, stackStatusOnce } from './stack-status';
-import { claimUser, otherHolder, releaseClaim } from './user-claim';
+import { otherHolder } from './user-claim';
 
+export { LifecycleError } from './lifecycle-error';
 export { physicalIdOf } from './physical-id';
 
 /** A CloudFormation event, as far as the lifecycle reads it (cfn-response.ts has the whole of it). */
@@ -39,9 +44,10 @@ export interface LifecycleResponse {
 
 /**
  * What the handler did, for its log line: no names, no secrets. In a rollback:
- * `restored` (the before-values written back), `no-snapshot` (nothing of the
- * failed deploy to undo), `reapplied` (no snapshot: the previous declaration written again).
- * `moved`: a DESTROY Delete of a user that another resource of the stack now holds (left enabled).
+ * `restored` (the before-values written back), `no-snapshot` (no kept change
+ * this event undoes: nothing written; the log says why). `moved`: a DESTROY
+ * Delete of a user that another resource of the stack now holds (left
+ * enabled). `skipped`: nothing to do (a failed Create's Delete, a redelivery).
  */
 export type Outcome =
   | 'updated'
@@ -53,31 +59,31 @@ export type Outcome =
   | 'moved'
   | 'skipped'
   | 'restored'
-  | 'no-snapshot'
-  | 'reapplied';
+  | 'no-snapshot';
 
 export interface LifecycleDeps {
   readonly outbound: Outbound;
   readonly credentials: FinspaceCredentialsCache;
   /** Abandons every call once the invocation's time budget is spent. */
   readonly signal?: AbortSignal;
-  readonly report?: (outcome: Outcome) => void;
-  /** Snapshots expire relative to it. @default Date.now */
+  /** The outcome, and why for one that wrote nothing it might have (words without names). */
+  readonly report?: (outcome: Outcome, reason?: string) => void;
+  /** What the handler noticed and set aside along the way (a stored item it cannot use, say). */
+  readonly notice?: (message: string) => void;
+  /** Change records and claims expire relative to it. @default Date.now */
   readonly now?: () => number;
   /** The event's stack status, read once. @default - asked of CloudFormation on first need */
   readonly stackStatus?: StackStatusOf;
+  /**
+   * The admin roles of every FinspaceUser of the stack (the function's environment,
+   * lambda/consts.ts ADMIN_ROLES_ENV): their FinSpace users are never locked out.
+   * The event's own admin role is protected in any case. @default none
+   */
+  readonly adminRoleArns?: readonly string[];
 }
 
 /** What one event's FinSpace calls run with: its stack status is always there, so the deploy guard cannot be skipped. */
 type EventDeps = LifecycleDeps & { readonly stackStatus: StackStatusOf };
-
-/** A failure whose message is safe for the CloudFormation reason and the log. */
-export class LifecycleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LifecycleError';
-  }
-}
 
 /** The same event (a redelivery) gives the same token, so FinSpace applies it once. */
 export function clientTokenFor(event: LifecycleEvent, operation: string): string {
@@ -87,54 +93,28 @@ export function clientTokenFor(event: LifecycleEvent, operation: string): string
 }
 
 export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Promise<LifecycleResponse> {
-  // One DescribeStacks per event at most, shared by the rollback check and the deploy guard.
+  // One DescribeStacks per event at most: the deploy guard, which also tells a rollback.
   const deps: EventDeps = {
     ...given,
     stackStatus: given.stackStatus ?? stackStatusOnce(event, given.outbound, given.signal),
   };
-  const report = deps.report ?? (() => undefined);
-  if (event.RequestType === 'Delete') {
-    const physicalId = event.PhysicalResourceId ?? event.RequestId;
-    const target = deleteTarget(physicalId, event.ResourceProperties);
-    // Snapshots and claims are kept under the declaration a forward event applied: properties that no
-    // longer parse have none to find, and are deleted as guard decides below.
-    const parsed = parseResourceProperties(event.ResourceProperties);
-    // A physical id we did not issue is a Create that failed: FinSpace has nothing of ours. It may have
-    // claimed the user before its write failed: the claim goes with it.
-    if (target.kind === 'not-issued') {
-      if (parsed.ok) await releaseClaim(event, parsed.declaration, deps);
-      report('skipped');
-      return { PhysicalResourceId: physicalId };
-    }
-    if (parsed.ok) {
-      const declaration = parsed.declaration;
-      const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
-      // A rollback deletes what the failed deploy created: the user goes back to its before-values, whatever the policy.
-      if (await inRollback(event, deps)) {
-        // The resource goes whatever the restore does (an operator may skip it): its claim first.
-        await releaseClaim(event, declaration, deps);
-        report(await restoreUser(event, declaration, deps, finspace, clientTokenFor(event, 'UpdateUser')));
-        return { PhysicalResourceId: physicalId };
-      }
-      await forgetUser(event, declaration, deps);
-    }
-    if (target.kind === 'retain') {
-      report('retained');
-      return { PhysicalResourceId: physicalId };
-    }
-    if (target.kind === 'cannot-act') throw new LifecycleError(target.reason);
-    // Renamed, or adopted by another construct: the new resource wrote the user first, and keeps it enabled.
-    // Only in an update's cleanup, where the stack stays: when it is deleted, nothing declares the user any more.
-    const cleanup = (await deps.stackStatus()) === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
-    if (cleanup && (await otherHolder(event, target.target, deps)) !== undefined) {
-      report('moved');
-      return { PhysicalResourceId: physicalId };
-    }
-    const gone = await disable(event, target.target, deps);
-    report(gone ? 'already-gone' : 'disabled');
-    return { PhysicalResourceId: physicalId };
-  }
+  return event.RequestType === 'Delete' ? onDelete(event, deps) : onCreateOrUpdate(event, deps);
+}
 
+/**
+ * The stack's status, once CloudFormation is deploying it: the first call of
+ * every event that calls anything, before any DynamoDB, STS or FinSpace call.
+ * Whoever else invokes the handler, with an event of their making, gets no other call.
+ */
+async function deployingStatus(deps: EventDeps): Promise<string> {
+  const status = await deps.stackStatus();
+  const refusal = notDeployingReason(status);
+  if (refusal) throw new LifecycleError(refusal);
+  return status;
+}
+
+async function onCreateOrUpdate(event: LifecycleEvent, deps: EventDeps): Promise<LifecycleResponse> {
+  const report = deps.report ?? (() => undefined);
   const parsed = parseResourceProperties(event.ResourceProperties);
   if (!parsed.ok) {
     throw new LifecycleError(`Invalid FinspaceUser properties: ${formatViolations(parsed.violations)}`);
@@ -144,79 +124,125 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
   const response = { PhysicalResourceId: physicalId, Data: attributesOf(declaration) };
   const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
 
-  // The declaration this in-place Update replaces (in a rollback: the failed one).
-  const old = parseResourceProperties(event.OldResourceProperties ?? {});
+  // The declaration this Update replaces (in a rollback: the failed one).
+  const old = event.RequestType === 'Update' ? parseResourceProperties(event.OldResourceProperties ?? {}) : undefined;
   const inPlace = event.RequestType === 'Update' && event.PhysicalResourceId === physicalId;
-  const previous = inPlace && old.ok ? old.declaration : undefined;
-  // Undoing properties this handler refused: they were refused before any call, so there is nothing to undo.
-  if (inPlace && !old.ok && (await inRollback(event, deps))) {
-    report('no-snapshot');
+  const previous = inPlace && old?.ok ? old.declaration : undefined;
+  // Neither this change nor its undoing touches FinSpace: nothing to ask, nothing to write.
+  if (previous && !changesFinspace(previous, declaration) && !changesFinspace(declaration, previous)) {
+    report('unchanged');
     return response;
   }
-  if (previous) {
-    // Undoing a replacement that failed (to another user): the user it claimed is not this resource's after all.
-    if (!sameUser(previous, declaration) && (await inRollback(event, deps))) await releaseClaim(event, previous, deps);
-    // Neither this change nor its undoing touches FinSpace: nothing to ask, nothing to write.
-    if (!changesFinspace(previous, declaration) && !changesFinspace(declaration, previous)) {
-      report('unchanged');
+
+  if (ROLLBACK_STATUSES.has(await deployingStatus(deps))) {
+    // While the stack rolls back, only the before-values of a kept change this event undoes are written.
+    if (event.RequestType === 'Create') {
+      report('no-snapshot', 'a Create while the stack rolls back is a late run of a forward event');
       return response;
     }
-    if (await inRollback(event, deps)) {
-      const restored = await restoreUser(event, previous, deps, finspace, clientTokenFor(event, 'UpdateUser'));
-      if (restored === 'restored' || !changesFinspace(previous, declaration)) {
-        report(restored === 'restored' ? 'restored' : 'unchanged');
-        return response;
-      }
-      // No snapshot: write the previous declaration again, as before snapshots existed.
-      await applyDeclaration(event, declaration, deps, finspace);
-      report('reapplied');
+    const ownKey = changeKey(event.StackId, event.LogicalResourceId, declaration);
+    if (!old?.ok) {
+      // Refused before any call, so there is nothing to undo; recorded against a late run of this event.
+      await recordHandled(ownKey, event, declaration.userId, deps);
+      report('no-snapshot', 'the properties it undoes were refused before any write');
       return response;
     }
-    if (!changesFinspace(previous, declaration)) {
-      // A field no longer declared is left as FinSpace has it.
-      await forgetUser(event, previous, deps);
-      report('unchanged');
-      return response;
-    }
+    const applied = old.declaration;
+    // The restore goes through the admin role of the declaration it goes back to: its user is protected too.
+    const adminRoleArns = [...(deps.adminRoleArns ?? []), declaration.adminRoleArn];
+    const result = await undoChange(
+      event,
+      {
+        kind: 'update',
+        applied,
+        appliedHash: propertiesHash(event.OldResourceProperties),
+        replacedHash: propertiesHash(event.ResourceProperties),
+      },
+      { ...deps, adminRoleArns },
+      finspace,
+      clientTokenFor(event, 'UpdateUser'),
+      // Undoing a replacement that failed: a late run of this event would look in the record of the user it goes back to.
+      ownKey,
+    );
+    report(result.outcome, result.outcome === 'no-snapshot' ? result.reason : undefined);
+    return response;
   }
 
-  // One read before the write: it refuses a change that would lock the admin out, and is the snapshot a rollback restores.
-  await rememberUser(event, declaration, deps, finspace, (live) => {
-    const lockout = updateLockoutReason(live, declaration);
-    if (lockout) throw new LifecycleError(`UpdateUser ${declaration.userId}: ${lockout}`);
+  if (previous && !changesFinspace(previous, declaration)) {
+    // Only a field no longer declared: it is left as FinSpace has it.
+    report('unchanged');
+    return response;
+  }
+  const replacement = event.RequestType === 'Update' && !inPlace;
+  const result = await applyForward(event, declaration, deps, finspace, {
+    creates: event.RequestType === 'Create' || replacement,
+    // A user new to this physical resource (a Create, a replacement) becomes this resource's before the write,
+    // so that the old resource of a move, deleted after it, leaves it enabled.
+    claim: previous === undefined,
+    clientToken: clientTokenFor(event, 'UpdateUser'),
+    undoClientToken: clientTokenFor(event, 'UndoUpdateUser'),
   });
-  // A user new to this physical resource (a Create, a replacement): before the write, it becomes this
-  // resource's, so that the old resource of a move, deleted after it, leaves it enabled.
-  if (!previous) await claimUser(event, declaration, deps);
-  await applyDeclaration(event, declaration, deps, finspace);
-  // The snapshot of the last deploy of this resource is of no more use: that deploy is over.
-  if (previous) await forgetUser(event, previous, deps);
-  report(event.RequestType === 'Update' && event.PhysicalResourceId !== physicalId ? 'replaced' : 'updated');
+  if (result.outcome === 'skipped') report('skipped', result.reason);
+  else report(replacement ? 'replaced' : 'updated');
   return response;
 }
 
-/** UpdateUser with the declared fields (and only those). */
-async function applyDeclaration(
-  event: LifecycleEvent,
-  declaration: UserDeclaration,
-  deps: LifecycleDeps,
-  finspace: FinspaceRunner,
-): Promise<void> {
-  await finspace('UpdateUser', (credentials) =>
-    deps.outbound.updateUser(
-      credentials,
-      {
-        userId: declaration.userId,
-        type: declaration.type,
-        firstName: declaration.firstName,
-        lastName: declaration.lastName,
-        apiAccess: declaration.apiAccess,
-        apiAccessPrincipalArn: declaration.apiAccessPrincipalArn,
-        clientToken: clientTokenFor(event, 'UpdateUser'),
-      },
-      deps.signal,
-    ),
-  );
+async function onDelete(event: LifecycleEvent, deps: EventDeps): Promise<LifecycleResponse> {
+  const report = deps.report ?? (() => undefined);
+  const physicalId = event.PhysicalResourceId ?? event.RequestId;
+  const response = { PhysicalResourceId: physicalId };
+  const status = await deployingStatus(deps);
+
+  if (ROLLBACK_STATUSES.has(status)) {
+    // Undoing a Create (or a replacement's new side) of the failed deploy: the user goes back to its
+    // before-values, whatever the removal policy, and is never disabled. A Create that failed may have
+    // written before it failed: its physical id is not one we issued, but its record is found all the same.
+    const parsed = parseResourceProperties(event.ResourceProperties);
+    if (!parsed.ok) {
+      report('no-snapshot', 'its properties do not parse, so no change was kept for them');
+      return response;
+    }
+    const applied = parsed.declaration;
+    const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, applied, deps, call);
+    const result = await undoChange(
+      event,
+      { kind: 'delete', applied, appliedHash: propertiesHash(event.ResourceProperties) },
+      deps,
+      finspace,
+      clientTokenFor(event, 'UpdateUser'),
+    );
+    report(result.outcome, result.outcome === 'no-snapshot' ? result.reason : undefined);
+    return response;
+  }
+
+  const target = deleteTarget(physicalId, event.ResourceProperties);
+  // A physical id we did not issue is a Create that failed: FinSpace has nothing of this resource.
+  if (target.kind === 'not-issued') {
+    report('skipped');
+    return response;
+  }
+  if (target.kind === 'retain') {
+    report('retained');
+    return response;
+  }
+  if (target.kind === 'cannot-act') throw new LifecycleError(target.reason);
+  // A rollback Delete of this resource that Lambda runs again after the rollback undid a Create: it must not disable.
+  const key = changeKey(event.StackId, event.LogicalResourceId, target.target);
+  const { record } = await readChange(key, target.target.userId, deps);
+  if (hasHandled(record, event.RequestId, (deps.now ?? Date.now)())) {
+    report('skipped', 'a redelivery of an event this resource has already handled');
+    return response;
+  }
+  // Renamed, or adopted by another construct: the new resource wrote the user first, and keeps it enabled.
+  // Only in an update's cleanup, where the stack stays: when it is deleted, nothing declares the user any more.
+  const cleanup = status === 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+  if (cleanup && (await otherHolder(event, target.target, deps)) !== undefined) {
+    report('moved');
+    return response;
+  }
+  const gone = await disable(event, target.target, deps);
+  report(gone ? 'already-gone' : 'disabled');
+  return response;
 }
 
 /** DisableUser, unless the user is the admin's own; true when the user no longer exists. */
@@ -231,7 +257,8 @@ function disable(event: LifecycleEvent, target: UserTarget, deps: EventDeps): Pr
       if (notFound(error)) return true;
       throw error;
     }
-    const lockout = disableLockoutReason(live, target);
+    const roles = protectedRoles(target.adminRoleArn, deps.adminRoleArns);
+    const lockout = disableLockoutReason(live, roles, target.environmentId);
     if (lockout) throw new LifecycleError(`DisableUser ${target.userId}: ${lockout}`);
     try {
       await deps.outbound.disableUser(
@@ -245,10 +272,6 @@ function disable(event: LifecycleEvent, target: UserTarget, deps: EventDeps): Pr
       throw error;
     }
   });
-}
-
-function sameUser(a: UserDeclaration, b: UserDeclaration): boolean {
-  return a.environmentId === b.environmentId && a.userId === b.userId;
 }
 
 function attributesOf(declaration: UserDeclaration): Record<string, string> {
@@ -300,7 +323,8 @@ export function credentialsFetcher(outbound: Outbound, now: () => number = Date.
     try {
       iam = await outbound.assumeRole(admin.roleArn, signal, { externalId: admin.externalId });
     } catch (error) {
-      throw failure('AssumeRole', admin.roleArn, error);
+      // An abandoned call says why: the handler's time budget (the SDK says only that it was aborted).
+      throw failure('AssumeRole', admin.roleArn, signal?.aborted ? signal.reason : error);
     }
     const requestedAt = now();
     let issued;

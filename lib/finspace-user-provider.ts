@@ -1,13 +1,19 @@
 import * as cdk from 'aws-cdk-lib';
-import { Aws, CfnOutput, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import {
+  ADMIN_ROLES_ENV,
+  ADMIN_ROLES_SEPARATOR,
   DEFAULT_MAX_ATTEMPTS,
   HANDLER_EXPORT,
+  HANDLER_TIMEOUT_SECONDS,
   LOG_GROUP_ENV,
+  MAX_EVENT_AGE_SECONDS,
+  RETRY_ATTEMPTS,
+  SERVICE_TIMEOUT_SECONDS,
   SNAPSHOT_TABLE_ENV,
   STACK_ID_ENV,
 } from '../lambda/consts';
@@ -23,17 +29,23 @@ export const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 export const MEMORY_SIZE = 256;
 
 /** How long one handler invocation may run. */
-export const HANDLER_TIMEOUT = Duration.minutes(5);
+export const HANDLER_TIMEOUT = Duration.seconds(HANDLER_TIMEOUT_SECONDS);
+
+/**
+ * How long Lambda keeps one of the handler's asynchronous events, retries
+ * included, before it discards it: with the timeout, it bounds how late a run
+ * of an event can act (lambda/consts.ts derives the rest from it).
+ */
+export const MAX_EVENT_AGE = Duration.seconds(MAX_EVENT_AGE_SECONDS);
 
 /**
  * How long CloudFormation waits for a FinspaceUser's response (the custom
- * resource's `ServiceTimeout`) instead of its default hour. CloudFormation
- * invokes the handler asynchronously: when an invocation dies without
- * answering (out of memory, say), Lambda runs the event again about a minute
- * later. This covers a full failed run, that pause and the retry's full run,
- * and fails a stack whose handler never answers in minutes.
+ * resource's `ServiceTimeout`) instead of its default hour: longer than any
+ * run of the event can still start and finish (the maximum event age and the
+ * timeout), so a run CloudFormation still waits for can always answer; a
+ * stack whose handler never answers fails in minutes.
  */
-export const SERVICE_TIMEOUT = Duration.minutes(HANDLER_TIMEOUT.toMinutes() * 2 + 2);
+export const SERVICE_TIMEOUT = Duration.seconds(SERVICE_TIMEOUT_SECONDS);
 
 /** The construct id, under the stack, of the opt-in output of the handler role's ARN. */
 export const HANDLER_ROLE_ARN_OUTPUT_ID = 'FinspaceUserHandlerRoleArn';
@@ -270,6 +282,9 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
       memorySize: options.memorySize ?? MEMORY_SIZE,
       reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       timeout: HANDLER_TIMEOUT,
+      // Bounds how late an event can run (its function's EventInvokeConfig): see lambda/consts.ts.
+      maxEventAge: MAX_EVENT_AGE,
+      retryAttempts: RETRY_ATTEMPTS,
       role: handlerRole,
       logGroup: handlerLogs,
       environment: {
@@ -283,6 +298,8 @@ export class FinspaceUserProvider extends Construct implements IFinspaceUserProv
         [LOG_GROUP_ENV]: handlerLogs.logGroupName,
         // Where the handler keeps users' before-values for rollbacks.
         [SNAPSHOT_TABLE_ENV]: snapshots.tableName,
+        // Every admin role of the stack's FinspaceUsers: the handler never locks out the FinSpace user of any.
+        [ADMIN_ROLES_ENV]: Lazy.string({ produce: () => [...this.adminRoleArns].join(ADMIN_ROLES_SEPARATOR) }),
       },
     });
 

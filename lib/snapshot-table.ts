@@ -146,12 +146,16 @@ export function snapshotTable(
   }
   handlerRole.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
       resources: [table.tableArn],
     }),
   );
   handlerRole.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [Aws.STACK_ID] }),
+    // DescribeStackResource: whether a claim's holder stands in the stack (lambda/user-claim.ts).
+    new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+      resources: [Aws.STACK_ID],
+    }),
   );
   return table;
 }

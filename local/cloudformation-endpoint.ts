@@ -1,7 +1,8 @@
 // The local deploy engine's CloudFormation, as far as the handler meets it:
 // DescribeStacks of its own stack (query protocol, SigV4 service
 // `cloudformation`), answered from the status the engine is in (a rollback
-// phase says so), and the ResponseURLs the handler answers events at (as
+// phase says so), DescribeStackResource of one of its resources (is a claim's
+// holder standing?), and the ResponseURLs the handler answers events at (as
 // CloudFormation's pre-signed S3 URLs: the URL itself is the permission). A
 // loopback server of the deploy run, whichever FinSpace endpoint it deploys to,
 // answering only requests addressed to a loopback host (loopback-host.ts).
@@ -15,6 +16,7 @@ import { deployedView } from './deployed-template';
 import { LOCAL_HANDLER_CREDENTIALS } from './emulator-state';
 import { refusedAsMisdirected } from './loopback-host';
 import { ServiceError } from './service-error';
+import type { ResourceEvent } from './stack-deployment';
 import { verifySigV4 } from './sigv4';
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
@@ -24,6 +26,14 @@ export interface LocalStack {
   readonly stackName: string;
   status: string;
   readonly creationTime: Date;
+  /** Its resources by logical id, as the deploy engine leaves them; none when not given. */
+  readonly resources?: Map<string, LocalStackResource>;
+}
+
+export interface LocalStackResource {
+  readonly resourceType: string;
+  physicalResourceId?: string;
+  resourceStatus: string;
 }
 
 export interface CloudFormationEndpoint {
@@ -75,6 +85,27 @@ export function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: UR
     );
   }
   return stackNamed(stacks, form);
+}
+
+function stackResourceXml(stack: LocalStack, form: URLSearchParams, requestId: string): string {
+  const logicalId = form.get('LogicalResourceId') ?? '';
+  const resource = stack.resources?.get(logicalId);
+  if (!resource) {
+    throw new ServiceError('ValidationError', 400, `Resource ${logicalId} does not exist for stack ${stack.stackName}`);
+  }
+  const physical =
+    resource.physicalResourceId === undefined
+      ? ''
+      : `<PhysicalResourceId>${escapeXml(resource.physicalResourceId)}</PhysicalResourceId>`;
+  return (
+    `<DescribeStackResourceResponse xmlns="${XMLNS}"><DescribeStackResourceResult><StackResourceDetail>` +
+    `<StackId>${escapeXml(stack.stackId)}</StackId><StackName>${escapeXml(stack.stackName)}</StackName>` +
+    `<LogicalResourceId>${escapeXml(logicalId)}</LogicalResourceId>${physical}` +
+    `<ResourceType>${escapeXml(resource.resourceType)}</ResourceType>` +
+    `<LastUpdatedTimestamp>${new Date().toISOString()}</LastUpdatedTimestamp>` +
+    `<ResourceStatus>${escapeXml(resource.resourceStatus)}</ResourceStatus>` +
+    `</StackResourceDetail></DescribeStackResourceResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStackResourceResponse>`
+  );
 }
 
 function stacksXml(stack: LocalStack, requestId: string): string {
@@ -168,6 +199,12 @@ export async function startCloudFormationEndpoint(
         if (!verification.ok) throw new ServiceError('SignatureDoesNotMatch', 403, verification.message);
         const form = new URLSearchParams(body.toString('utf8'));
         const action = form.get('Action');
+        if (action === 'DescribeStackResource') {
+          const xml = stackResourceXml(stackNamed(stacks, form), form, requestId);
+          res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+          res.end(xml);
+          return;
+        }
         if (options.deployState && (action === 'GetTemplate' || action === 'ListStackResources')) {
           const xml = deployedStackXml(options.deployState(), form, requestId);
           res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
@@ -210,4 +247,28 @@ export async function startCloudFormationEndpoint(
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/**
+ * What CloudFormation says of a stack's resources as its events go: a
+ * resource is in progress, then complete or failed; a Delete that completes
+ * removes it. The Delete of a replacement's old side (another physical id
+ * under the same logical id) leaves the new one as it is.
+ */
+export function trackResourceEvent(
+  resources: Map<string, LocalStackResource>,
+  resourceType: string,
+  event: Pick<ResourceEvent, 'logicalId' | 'requestType' | 'status' | 'physicalId'>,
+): void {
+  const current = resources.get(event.logicalId);
+  if (event.requestType === 'Delete') {
+    if (current === undefined || (current.physicalResourceId ?? event.physicalId) !== event.physicalId) return;
+    // A Delete skipped by its DeletionPolicy (DELETE_SKIPPED) leaves the stack's resources too: the thing stays, unmanaged.
+    if (event.status === 'COMPLETE' || event.status === 'SKIPPED') resources.delete(event.logicalId);
+    else current.resourceStatus = `DELETE_${event.status}`;
+    return;
+  }
+  const prefix = event.requestType === 'Create' ? 'CREATE' : 'UPDATE';
+  const physicalResourceId = event.status === 'COMPLETE' ? event.physicalId : current?.physicalResourceId;
+  resources.set(event.logicalId, { resourceType, physicalResourceId, resourceStatus: `${prefix}_${event.status}` });
 }

@@ -4,8 +4,8 @@
 import { chmodSync, createWriteStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GetUserOutput } from '../finspace/client';
-import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
-import { PROPERTY_NAMES } from '../lambda/resource-properties';
+import { ADMIN_ROLES_ENV, ADMIN_ROLES_SEPARATOR, LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
+import { PROPERTY_NAMES, RESOURCE_TYPE } from '../lambda/resource-properties';
 import { readStacks, type StackUsers } from '../toolkit/cloud-assembly';
 import type { UserRow } from './deploy-report';
 import { deployedStack, loadDeployState, preserveHandler, saveDeployState } from './deploy-state';
@@ -15,7 +15,7 @@ import { type EmulatorState, LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REG
 import type { FaultOptions } from './faults';
 import type { ReadTarget } from '../toolkit/finspace-reader';
 import { localFinspaceReader } from './finspace-reader';
-import { startCloudFormationEndpoint } from './cloudformation-endpoint';
+import { startCloudFormationEndpoint, trackResourceEvent } from './cloudformation-endpoint';
 import { provisionTables, tablePolicyContext } from './provision-tables';
 import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
@@ -215,11 +215,19 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
     for (const stack of stacks) {
       const deployed = deployedStack(state, stack.stackName);
       if (stack.users.length === 0 && Object.keys(deployed.resources).length === 0) continue;
+      // What DescribeStackResource answers: the deployed resources, then each as its events go.
+      const resources = new Map(
+        Object.values(deployed.resources).map((r) => [
+          r.logicalId,
+          { resourceType: RESOURCE_TYPE, physicalResourceId: r.physicalId, resourceStatus: 'UPDATE_COMPLETE' },
+        ]),
+      );
       const stackRecord = {
         stackId: deployed.stackId,
         stackName: stack.stackName,
         status: Object.keys(deployed.resources).length === 0 ? 'REVIEW_IN_PROGRESS' : 'UPDATE_COMPLETE',
         creationTime: new Date(),
+        resources,
       };
       cloudformation.stacks.set(deployed.stackId, stackRecord);
       await provisionTables(endpoint, stack.tables, tablePolicyContext(stack, options.parameters));
@@ -243,6 +251,12 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           // deploy's events carry; there is no log group here (handler.log, which the CLI names).
           [STACK_ID_ENV]: deployed.stackId,
           [LOG_GROUP_ENV]: '',
+          // The template joins the stack's admin roles, which CloudFormation resolves: here, the resources' own.
+          [ADMIN_ROLES_ENV]: [
+            ...new Set(
+              (desiredByStack.get(stack.stackName) ?? []).map((r) => String(r.properties[PROPERTY_NAMES.adminRoleArn])),
+            ),
+          ].join(ADMIN_ROLES_SEPARATOR),
           // Lambda runs a current Node.js; the SDK's warning about Node 20 is noise here.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           ...options.handlerEnvironment,
@@ -258,6 +272,7 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           concurrency: options.concurrency ?? 4,
           onStackStatus: (status) => (stackRecord.status = status),
           onEvent: (event) => {
+            trackResourceEvent(resources, RESOURCE_TYPE, event);
             // a skipped Delete was never in flight
             if (event.status !== 'SKIPPED') inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
             options.onEvent?.(event);

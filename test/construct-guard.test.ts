@@ -5,8 +5,9 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { FinspaceApiAccess, FinspaceUserProvider, FinspaceUserType } from '../lib';
-import { LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
+import { FinspaceApiAccess, FinspaceUser, FinspaceUserProvider, FinspaceUserType } from '../lib';
+import { ADMIN_ROLES_ENV, LOG_GROUP_ENV, REDELIVERY_WINDOW_SECONDS, STACK_ID_ENV } from '../lambda/consts';
+import { adminRoleArnsFrom } from '../lambda/principal';
 import { declareUser, type UserSpec } from './support/roles';
 
 const BASE: UserSpec = {
@@ -49,7 +50,7 @@ describe('the handler knows its stack and its log group', () => {
   });
 });
 
-describe('CloudFormation waits minutes, not an hour', () => {
+describe('CloudFormation waits minutes, not an hour; an event runs late only within it', () => {
   test("ServiceTimeout is set, long enough for a failed run and Lambda's retry of it, below the default hour", () => {
     const template = Template.fromStack(stackWith());
     const [resource] = Object.values(template.findResources('Custom::FinspaceUser'));
@@ -58,6 +59,53 @@ describe('CloudFormation waits minutes, not an hour', () => {
     // an invocation that dies without answering is run again by Lambda about a minute later
     expect(serviceTimeout).toBeGreaterThanOrEqual(2 * handlerTimeout + 60);
     expect(serviceTimeout).toBeLessThan(Duration.hours(1).toSeconds());
+  });
+
+  test("the function's event invoke configuration bounds a late run: its maximum event age and timeout end before the ServiceTimeout", () => {
+    const template = Template.fromStack(stackWith());
+    const [config] = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    const maxEventAge = config.Properties.MaximumEventAgeInSeconds as number;
+    expect(config.Properties).toMatchObject({ MaximumRetryAttempts: 2, Qualifier: '$LATEST' });
+    const handlerTimeout = handlerFunction(template).Properties.Timeout as number;
+    const [resource] = Object.values(template.findResources('Custom::FinspaceUser'));
+    // what the handler's change records are sized by (lambda/consts.ts)
+    expect(maxEventAge + handlerTimeout).toBe(REDELIVERY_WINDOW_SECONDS);
+    expect(maxEventAge + handlerTimeout).toBeLessThan(Number(resource.Properties.ServiceTimeout));
+  });
+});
+
+describe("every admin role of the stack's users is protected by the handler", () => {
+  test('their ARNs, imported or defined in the stack, are in its environment, each once', () => {
+    const stack = new Stack(new App(), 'Test');
+    const ownAdmin = new iam.Role(stack, 'OwnAdmin', { assumedBy: new iam.AccountRootPrincipal() });
+    declareUser(stack, 'A', BASE);
+    declareUser(stack, 'B', { ...BASE, userId: 'u-b' });
+    declareUser(stack, 'C', { ...BASE, userId: 'u-c', adminRoleArn: 'arn:aws:iam::123456789012:role/Other' });
+    new FinspaceUser(stack, 'D', { ...BASE, userId: 'u-d', adminRole: ownAdmin });
+    const variables = handlerFunction(Template.fromStack(stack)).Properties.Environment.Variables;
+    const joined = stack.resolve(variables[ADMIN_ROLES_ENV]) as { 'Fn::Join': [string, unknown[]] };
+    // CloudFormation resolves the role defined in the stack; the handler splits what it gets
+    const [separator, parts] = joined['Fn::Join'];
+    const resolved = parts.map((p) => (typeof p === 'string' ? p : 'arn:aws:iam::123456789012:role/OwnAdminRole'));
+    expect(adminRoleArnsFrom(resolved.join(separator))).toEqual([
+      BASE.adminRoleArn,
+      'arn:aws:iam::123456789012:role/Other',
+      'arn:aws:iam::123456789012:role/OwnAdminRole',
+    ]);
+  });
+
+  test('the handler may ask CloudFormation about its own stack and its resources, nothing else', () => {
+    const template = Template.fromStack(stackWith());
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const cloudformation = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('cloudformation:')));
+    expect(cloudformation).toEqual([
+      expect.objectContaining({
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+        Resource: { Ref: 'AWS::StackId' },
+      }),
+    ]);
   });
 });
 

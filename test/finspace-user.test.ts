@@ -73,7 +73,7 @@ describe('resources', () => {
     template.resourceCountIs('AWS::IAM::Policy', 1);
     template.resourceCountIs('AWS::Logs::LogGroup', 1);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    expect(Object.keys(template.toJSON().Resources)).toHaveLength(3 + 5);
+    expect(Object.keys(template.toJSON().Resources)).toHaveLength(3 + 6);
   });
 
   test('each stack gets its own provider', () => {
@@ -130,11 +130,15 @@ describe('least privilege', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/HandlerLogs/), 'Arn'] },
       },
       {
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/Snapshots/), 'Arn'] },
       },
-      { Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
+      {
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+        Effect: 'Allow',
+        Resource: { Ref: 'AWS::StackId' },
+      },
       { Action: 'sts:AssumeRole', Effect: 'Allow', Resource: ADMIN },
     ]);
   });

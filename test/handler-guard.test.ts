@@ -13,7 +13,7 @@ import type { Emulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { closeHandlerEndpoints, runBundledHandler, startHandlerEndpoints } from './support/bundled-handler';
 import { snapshotTableEnv } from './support/snapshot-table';
-import { ADMIN_ROLE, createEvent, properties, STACK_ID } from './support/events';
+import { ADMIN_ROLE, createEvent, deleteEvent, properties, STACK_ID, updateEvent } from './support/events';
 
 const HANDLER = join(__dirname, '..', 'dist', 'handler', 'index.js');
 const LOG_GROUP = 'FinspaceUsers-FinspaceUserProviderHandlerLogsB1E6A2F0-abcdef';
@@ -100,6 +100,33 @@ describe('the handler acts only for its own stack', () => {
     expect(outcome.response?.Reason).toMatch(/^refused: the stack is UPDATE_COMPLETE, not being deployed/);
     expect(emulator.calls).toEqual([]);
     expect(cloudformation.answered).toEqual(['UPDATE_COMPLETE']);
+  });
+
+  test('outside a deploy, no event reaches the snapshot table: not a forged RETAIN Delete, nor any other', async () => {
+    // a deploy leaves the user's change record and claim in the table
+    const physicalId = 'demoenvironment0000000001/u-quant-analyst';
+    const created = await runHandler(createEvent(properties({ LastName: 'Lovelace' })), lambdaEnv());
+    expect(created.response?.Status).toBe('SUCCESS');
+    const tables = () => JSON.stringify(emulator.state.dynamodb);
+    const stored = tables();
+    (cloudformation.stacks.get(STACK_ID) as { status: string }).status = 'UPDATE_COMPLETE';
+    emulator.calls.length = 0;
+    const answers: (string | undefined)[] = [];
+    for (const event of [
+      deleteEvent(physicalId, properties({ RemovalPolicy: 'retain' })),
+      deleteEvent('finspace-user:create-failed', properties({ RemovalPolicy: 'destroy' })),
+      deleteEvent('not/one/we/issued', properties()),
+      updateEvent(physicalId, properties({ LastName: undefined }), properties({ LastName: 'Lovelace' })),
+      // the one event that makes no call at all, anytime: a change FinSpace never sees, either way
+      updateEvent(physicalId, properties({ RemovalPolicy: 'destroy' }), properties()),
+    ]) {
+      const outcome = await runHandler(event, lambdaEnv());
+      answers.push(outcome.response?.Reason ?? outcome.response?.Status);
+    }
+    const refused = expect.stringMatching(/^refused: the stack is UPDATE_COMPLETE, not being deployed/);
+    expect(answers).toEqual([refused, refused, refused, refused, 'SUCCESS']);
+    expect(emulator.calls).toEqual([]);
+    expect(tables()).toBe(stored);
   });
 
   test('a handler whose environment names no stack refuses everything', async () => {

@@ -282,7 +282,7 @@ test(`over ${USERS_PER_STACK} users: several classes, each for a stack of its ow
     return stack;
   });
   const resources = Object.keys(Template.fromStack(stacks[0]).toJSON().Resources as object);
-  expect(resources.length).toBe(334 + 5); // the provider's 6 with CDK metadata, which `cdk synth` adds: 340 of 500
+  expect(resources.length).toBe(334 + 6); // the provider's 7 with CDK metadata, which `cdk synth` adds: 341 of 500
 });
 
 test('--json writes every field of every user to a private file, with a warning, and prints none of it', async () => {

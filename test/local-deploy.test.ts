@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import { type Emulator, startEmulator, WRITE_OPERATIONS } from '../local/emulator';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { claimKey } from '../lambda/user-claim';
+import { loadDeployState } from '../local/deploy-state';
+import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
 import { demoState } from './support/demo-state';
 import { synthApp, synthUsers } from './support/synth';
@@ -133,6 +137,33 @@ test('a DESTROY user whose construct is renamed is written by the new resource a
   // and removing it for good still disables it
   await deploy({});
   expect(writes().slice(count)).toEqual(['UpdateUser u-contractor', 'DisableUser u-contractor']);
+});
+
+test('a claim planted in the snapshot table ({holder: "Ghost"}) does not keep a removed DESTROY user enabled', async () => {
+  await deploy({ Contractor: CONTRACTOR });
+  const { stackId } = loadDeployState(join(workDir, '.finspace-local', 'deployments.json')).Users;
+  const [table] = Object.keys(emulator.state.dynamodb ?? {});
+  const key = claimKey(stackId, { environmentId: ENVIRONMENT, userId: 'u-contractor' });
+  const dynamodb = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: emulator.url,
+    credentials: LOCAL_HANDLER_CREDENTIALS,
+  });
+  await dynamodb.send(
+    new PutItemCommand({
+      TableName: table,
+      Item: {
+        key: { S: key },
+        kind: { S: 'claim' },
+        holder: { S: 'Ghost' },
+        expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+      },
+    }),
+  );
+  dynamodb.destroy();
+  // the contractor is removed from the stack: CloudFormation knows no resource Ghost, so the claim does not count
+  expect((await deploy({ Analyst: ANALYST })).ok).toBe(true);
+  expect(user('u-contractor').status).toBe('DISABLED');
 });
 
 test('a failed update is rolled back: the users are back to the last deployed declaration', async () => {

@@ -10,9 +10,18 @@ import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import type { EmulatorState, UserRecord } from '../local/emulator-state';
 import { loadDeployState } from '../local/deploy-state';
 import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
+import { STACK_ID_ENV } from '../lambda/consts';
 import { claimKey } from '../lambda/user-claim';
+import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
+import {
+  closeHandlerEndpoints,
+  type HandlerEndpoints,
+  runBundledHandler,
+  startHandlerEndpoints,
+} from './support/bundled-handler';
+import { snapshotTableEnv } from './support/snapshot-table';
 import { demoState } from './support/demo-state';
-import { ENVIRONMENT } from './support/events';
+import { ENVIRONMENT, properties, STACK_ID, updateEvent } from './support/events';
 import type { UserSpec } from './support/roles';
 import { synthUsers } from './support/synth';
 
@@ -91,13 +100,17 @@ test('after a failed deploy every user and field it touched is as before: update
   // The adopted DESTROY user is back as it was, and not disabled.
   expect(fieldsOf('u-quant-analyst')).toEqual(analystBefore);
   expect(analystBefore.status).toBe('ENABLED');
-  // The snapshots were used and deleted, and the adopted analyst's claim given up by its rollback Delete (the
-  // ghost failed at GetUser, before it claimed): what is left is the engineer's claim from its first deploy.
+  // What the table keeps: the change records (each rollback event left its request id in one: the engineer's and
+  // the analyst's say they were undone, the ghost's holds nothing, as its Create failed at GetUser before it kept
+  // any), and the claims of the engineer (its first deploy) and of the adopted analyst, which no longer count: the
+  // analyst's resource is gone from the stack. All of them expire.
   const { stackId } = loadDeployState(join(workDir, '.finspace-local', 'deployments.json')).Users;
-  const engineerClaim = claimKey(stackId, { environmentId: ENVIRONMENT, userId: 'u-data-engineer' });
-  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toEqual([
-    JSON.stringify([{ S: engineerClaim }]),
-  ]);
+  const claims = ['u-data-engineer', 'u-quant-analyst'].map((userId) =>
+    JSON.stringify([{ S: claimKey(stackId, { environmentId: ENVIRONMENT, userId }) }]),
+  );
+  const keys = Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items));
+  expect(keys).toHaveLength(3 + 2);
+  expect(keys).toEqual(expect.arrayContaining(claims));
 
   // and the handler said what it did, without a name
   const log = readFileSync(join(workDir, '.finspace-local', 'handler.log'), 'utf8');
@@ -114,8 +127,8 @@ test('deliberate changes leave FinSpace as it is; snapshots are sealed at rest',
   const engineer = fieldsOf('u-data-engineer');
   const analyst = fieldsOf('u-quant-analyst');
 
-  // The snapshots of that deploy are kept (until their time to live, or the next event) in the persisted
-  // state: two of them, beside the two users' claims (lambda/user-claim.ts), and not one name in plain text.
+  // The change records of that deploy are kept (until their time to live, or the resource's next write) in the
+  // persisted state: two of them, beside the two users' claims (lambda/user-claim.ts), and not one name in plain text.
   const tables = state().dynamodb ?? {};
   expect(Object.values(tables).flatMap((t) => Object.keys(t.items))).toHaveLength(2 + 2);
   for (const name of NAMES) expect(JSON.stringify(tables)).not.toContain(name);
@@ -125,7 +138,61 @@ test('deliberate changes leave FinSpace as it is; snapshots are sealed at rest',
   expect(result.ok).toBe(true);
   expect(fieldsOf('u-data-engineer')).toEqual({ ...engineer, lastName: 'Hopper' });
   expect(fieldsOf('u-quant-analyst')).toEqual(analyst);
-  // and the snapshots of the deploy before went with it; only the one of this deploy's write is left,
-  // beside the claims, which expire in a day
-  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toHaveLength(1 + 2);
+  // the engineer's record is this deploy's now; the removed analyst's expires with its time to live; the claims too
+  expect(Object.values(state().dynamodb ?? {}).flatMap((t) => Object.keys(t.items))).toHaveLength(2 + 2);
+});
+
+describe('the shipped handler, one event at a time, while its stack rolls back', () => {
+  const HANDLER = join(__dirname, '..', 'dist', 'handler', 'index.js');
+  const PHYSICAL_ID = `${ENVIRONMENT}/u-quant-analyst`;
+  let endpoints: HandlerEndpoints;
+  beforeEach(async () => {
+    endpoints = await startHandlerEndpoints();
+  });
+  afterEach(() => closeHandlerEndpoints(endpoints));
+
+  const stackIs = (status: string) =>
+    ((endpoints.cloudformation.stacks.get(STACK_ID) as { status: string }).status = status);
+  const run = (event: object) =>
+    runBundledHandler(
+      HANDLER,
+      event,
+      {
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL: endpoints.emulator.url,
+        AWS_ACCESS_KEY_ID: LOCAL_HANDLER_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_HANDLER_CREDENTIALS.secretAccessKey,
+        AWS_MAX_ATTEMPTS: '2',
+        [STACK_ID_ENV]: STACK_ID,
+        ...snapshotTableEnv,
+      },
+      endpoints.cloudformation,
+    );
+  const analyst = () => endpoints.emulator.state.environments[ENVIRONMENT]['u-quant-analyst'];
+  const DEPLOYED = properties({ FirstName: undefined, LastName: undefined });
+  const FAILED_UPDATE = properties({ FirstName: undefined, LastName: 'Lovelace', Type: 'SUPER_USER' });
+
+  test('a rollback event that Lambda runs again is answered SUCCESS again, with the same effect', async () => {
+    stackIs('UPDATE_IN_PROGRESS');
+    expect((await run(updateEvent(PHYSICAL_ID, FAILED_UPDATE, DEPLOYED))).response?.Status).toBe('SUCCESS');
+    stackIs('UPDATE_ROLLBACK_IN_PROGRESS');
+    const rollback = updateEvent(PHYSICAL_ID, DEPLOYED, FAILED_UPDATE);
+    const first = await run(rollback);
+    const again = await run(rollback);
+    expect([first.response?.Status, again.response?.Status]).toEqual(['SUCCESS', 'SUCCESS']);
+    expect(analyst()).toMatchObject({ type: 'APP_USER', lastName: 'Byron' });
+  });
+
+  test('the failed Update, run again by Lambda during the rollback, writes nothing: the user stays as before', async () => {
+    stackIs('UPDATE_IN_PROGRESS');
+    const failed = updateEvent(PHYSICAL_ID, FAILED_UPDATE, DEPLOYED);
+    await run(failed);
+    stackIs('UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(updateEvent(PHYSICAL_ID, DEPLOYED, FAILED_UPDATE));
+    const late = await run(failed);
+    expect(late.response?.Status).toBe('SUCCESS');
+    expect(late.logs).toContain('"outcome":"no-snapshot"');
+    expect(analyst()).toMatchObject({ type: 'APP_USER', lastName: 'Byron' });
+    for (const name of NAMES) expect(late.logs).not.toContain(name);
+  });
 });

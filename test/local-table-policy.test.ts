@@ -26,7 +26,7 @@ import { type LocalTableSpec, readStacks, type StackUsers } from '../toolkit/clo
 import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import { awsOutbound } from '../lambda/aws-clients';
 import { parseResourceProperties } from '../lambda/resource-properties';
-import { snapshotKey } from '../lambda/snapshot-store';
+import { changeKey, encodeChangeRecord, newRevision, propertiesHash, recordExpiry } from '../lambda/change-record';
 import { loadDeployState } from '../local/deploy-state';
 import { type Emulator, startEmulator } from '../local/emulator';
 import {
@@ -180,7 +180,7 @@ test("another principal can neither read nor change the handler's items, nor lif
   expect(JSON.stringify(localTable())).toBe(before);
 });
 
-test("the handler's role reads, writes and deletes its items as before", async () => {
+test("the handler's role reads and writes its items as before", async () => {
   const handler = awsOutbound(
     {
       AWS_REGION: LOCAL_REGION,
@@ -190,16 +190,14 @@ test("the handler's role reads, writes and deletes its items as before", async (
     },
     LOCAL_HANDLER_CREDENTIALS,
   );
-  const snapshot = {
+  const claim = {
     key: 'handler-own',
-    requestId: 'r1',
-    expiresAt: Math.floor(Date.now() / 1000) + 60,
-    user: { userId: 'u-quant-analyst', type: 'APP_USER' as const, lastName: 'Lovelace' },
+    kind: 'claim',
+    holder: 'Admin',
+    expiresAt: String(Math.floor(Date.now() / 1000) + 60),
   };
-  await handler.putSnapshot(snapshot);
-  await expect(handler.getSnapshot('handler-own')).resolves.toEqual(snapshot);
-  await handler.deleteSnapshot('handler-own');
-  await expect(handler.getSnapshot('handler-own')).resolves.toBeUndefined();
+  await expect(handler.putItem(claim)).resolves.toBe(true);
+  await expect(handler.getItem('handler-own')).resolves.toEqual(claim);
 });
 
 test("the policy is the template's, its two roles resolved to the principals the local deploy plays them with", () => {
@@ -287,13 +285,28 @@ test('a snapshot planted to steer a rollback is refused: the rollback restores t
     .find((r) => r.path.endsWith('/Admin'))!;
   const parsed = parseResourceProperties(demotion.properties);
   if (!parsed.ok) throw new Error('the demoting declaration is valid');
-  const key = snapshotKey(stackId, demotion.logicalId, parsed.declaration);
-  const plant = {
-    key: { S: key },
-    requestId: { S: 'planted' },
-    expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
-    user: { S: JSON.stringify({ userId: 'u-platform-admin', type: 'APP_USER', apiAccess: 'DISABLED' }) },
-  };
+  // A well-formed record of a forward change from the deployed properties to the demoting ones, whose
+  // before-values demote the admin: what the rollback of that change would look up and write back.
+  const deployed = loadDeployState(join(workDir, '.finspace-local', 'deployments.json')).Users.resources[
+    demotion.logicalId
+  ];
+  const record = encodeChangeRecord({
+    key: changeKey(stackId, demotion.logicalId, parsed.declaration),
+    change: {
+      requestId: 'planted',
+      operation: 'update',
+      applied: propertiesHash(demotion.properties),
+      replaced: propertiesHash(deployed.properties),
+      before: { type: 'APP_USER', apiAccess: 'DISABLED' },
+      state: 'applied',
+    },
+    handled: [],
+    rev: newRevision(),
+    expiresAt: recordExpiry(Date.now()),
+  });
+  const plant = Object.fromEntries(
+    Object.entries(record).map(([name, value]) => [name, name === 'expiresAt' ? { N: value } : { S: value }]),
+  );
   await expect(developer.send(new PutItemCommand({ TableName: table.tableName, Item: plant }))).rejects.toMatchObject(
     denial('PutItem'),
   );
@@ -301,7 +314,7 @@ test('a snapshot planted to steer a rollback is refused: the rollback restores t
   const result = await localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url, concurrency: 1 });
   expect(result.stacks[0].status).toBe('ROLLBACK_COMPLETE');
   expect(result.stacks[0].reason).toMatch(/refused: this user is the FinSpace user of the admin role/);
-  // the admin is as it was: the rollback found no snapshot to restore, and wrote nothing
+  // the admin is as it was: the rollback found no record to restore, and wrote nothing
   const { type, apiAccess, apiAccessPrincipalArn, status } = admin();
   expect({ type, apiAccess, apiAccessPrincipalArn, status }).toEqual({
     type: before.type,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { FinspaceApiAccess, FinspaceUserType } from '../lib';
 import { type Emulator, startEmulator, WRITE_OPERATIONS } from '../local/emulator';
+import { LOCAL_HANDLER_CREDENTIALS, seedUser } from '../local/emulator-state';
 import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
 import { demoState } from './support/demo-state';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
@@ -70,4 +71,26 @@ test('a DESTROY admin user removed from the stack is not disabled; the delete fa
   expect(removed.ok).toBe(false);
   expect(removed.stacks[0].reason).toMatch(/^DisableUser u-platform-admin: refused: .*removalPolicy RETAIN/);
   expect(admin().status).toBe('ENABLED');
+});
+
+test("a user declared through admin role B cannot demote admin role A's user, on which the stack's other users rely", async () => {
+  const roleB = 'arn:aws:iam::123456789012:role/OtherFinSpaceAdmin';
+  emulator.state.roles[roleB] = { trusted: [LOCAL_HANDLER_CREDENTIALS.principalArn] };
+  emulator.state.environments[ENVIRONMENT]['u-other-admin'] = seedUser(
+    'u-other-admin',
+    'SUPER_USER',
+    'Other',
+    'Admin',
+    'ENABLED',
+    roleB,
+  );
+  const refused = await deploy({
+    Analyst: { userId: 'u-quant-analyst', apiAccess: FinspaceApiAccess.DISABLED },
+    AdminThroughB: { ...ANALYST_ON_ADMIN, adminRoleArn: roleB },
+  });
+  expect(refused.ok).toBe(false);
+  expect(refused.stacks[0].reason).toMatch(
+    new RegExp(`^UpdateUser u-platform-admin: refused: this user is the FinSpace user of the admin role ${ADMIN_ROLE}`),
+  );
+  expect(admin()).toMatchObject({ type: 'SUPER_USER', apiAccess: 'ENABLED', apiAccessPrincipalArn: ADMIN_ROLE });
 });

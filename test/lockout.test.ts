@@ -10,7 +10,7 @@ const ADMIN_USER = 'u-platform-admin';
 const PHYSICAL_ID = `${ENVIRONMENT}/${ADMIN_USER}`;
 const OTHER_ROLE = 'arn:aws:iam::123456789012:role/DataPipeline';
 
-function setup() {
+function setup(adminRoleArns: readonly string[] = []) {
   const outbound = new FakeOutbound();
   // In FinSpace, the admin role is the API principal of this superuser.
   outbound.users.set(ADMIN_USER, {
@@ -21,7 +21,7 @@ function setup() {
     apiAccessPrincipalArn: ADMIN_ROLE,
   });
   const credentials = new FinspaceCredentialsCache(credentialsFetcher(outbound));
-  const run = (event: LifecycleEvent) => onEvent(event, { outbound, credentials });
+  const run = (event: LifecycleEvent) => onEvent(event, { outbound, credentials, adminRoleArns });
   return { outbound, run };
 }
 
@@ -75,8 +75,76 @@ describe('a change that would lock the admin role out is refused before any writ
   test('a RETAIN Delete of the admin user makes no FinSpace or STS call', async () => {
     const { outbound, run } = setup();
     await run(deleteEvent(PHYSICAL_ID, admin()));
-    // only the stack status (is this a rollback?) and the snapshot's cleanup
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus', 'deleteSnapshot']);
+    // only the stack status (the deploy guard; is this a rollback?)
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+  });
+});
+
+describe("FinSpace's matching of a principal is not documented: the guard errs on the safe side", () => {
+  test.each([
+    ['in other case', 'arn:aws:iam::123456789012:role/finspaceuseradmin'],
+    ['with a path', 'arn:aws:iam::123456789012:role/platform/team/FinSpaceUserAdmin'],
+    ['as an assumed-role session', 'arn:aws:sts::123456789012:assumed-role/FinSpaceUserAdmin/finspace-user@Stack'],
+  ])("the admin role's name %s is the admin's principal", async (_how, principal) => {
+    const { outbound, run } = setup();
+    outbound.users.set(ADMIN_USER, { ...outbound.user(ADMIN_USER), apiAccessPrincipalArn: principal });
+    await expect(run(createEvent(admin({ ApiAccess: 'DISABLED' })))).rejects.toThrow(
+      /apiAccess DISABLED would lock the handler out/,
+    );
+    await expect(run(deleteEvent(PHYSICAL_ID, admin({ RemovalPolicy: 'destroy' })))).rejects.toThrow(
+      /disabling it would lock the handler out/,
+    );
+    expect(outbound.writes()).toEqual([]);
+  });
+
+  test('declaring the admin role under another case or path is not another principal', async () => {
+    const { outbound, run } = setup();
+    await run(createEvent(admin({ ApiAccessPrincipalArn: 'arn:aws:iam::123456789012:role/ops/FINSPACEUSERADMIN' })));
+    expect(outbound.writes()).toHaveLength(1);
+  });
+
+  test.each([
+    ['another account', 'arn:aws:iam::210987654321:role/FinSpaceUserAdmin'],
+    ['another partition', 'arn:aws-cn:iam::123456789012:role/FinSpaceUserAdmin'],
+    ['another role name', 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin2'],
+  ])('a role of %s is not the admin role', async (_how, principal) => {
+    const { outbound, run } = setup();
+    outbound.users.set(ADMIN_USER, { ...outbound.user(ADMIN_USER), apiAccessPrincipalArn: principal });
+    await run(createEvent(admin({ ApiAccess: 'DISABLED', ApiAccessPrincipalArn: undefined })));
+    expect(outbound.writes()).toHaveLength(1);
+  });
+});
+
+describe("every admin role the stack's resources use is protected, not only the event's", () => {
+  // Admin role A's user, on which the stack's other resources rely; this resource goes through admin role B.
+  const ROLE_A = 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin';
+  const ROLE_B = 'arn:aws:iam::123456789012:role/OtherEnvironmentAdmin';
+  const throughB = (overrides: Record<string, unknown>) => admin({ AdminRoleArn: ROLE_B, ...overrides });
+
+  test.each([
+    ['demote', { Type: 'APP_USER' }, /type APP_USER would lock the handler out/],
+    ['cut off', { ApiAccess: 'DISABLED' }, /apiAccess DISABLED would lock the handler out/],
+    ['hand to another principal', { ApiAccessPrincipalArn: OTHER_ROLE }, /another apiAccessPrincipal/],
+  ])("a resource through admin role B cannot %s admin role A's user", async (_what, overrides, reason) => {
+    const { outbound, run } = setup([ROLE_A, ROLE_B]);
+    const error = (await run(createEvent(throughB(overrides))).catch((e: Error) => e)) as Error;
+    expect(error.message).toMatch(reason);
+    expect(error.message).toContain(`the FinSpace user of the admin role ${ROLE_A}`);
+    expect(outbound.writes()).toEqual([]);
+  });
+
+  test('nor disable it', async () => {
+    const { outbound, run } = setup([ROLE_A, ROLE_B]);
+    await expect(run(deleteEvent(PHYSICAL_ID, throughB({ RemovalPolicy: 'destroy' })))).rejects.toThrow(
+      `DisableUser ${ADMIN_USER}: refused: this user is the FinSpace user of the admin role ${ROLE_A}`,
+    );
+    expect(outbound.writes()).toEqual([]);
+  });
+
+  test("a role the stack does not use is not protected (the handler's environment lists them)", async () => {
+    const { outbound, run } = setup([ROLE_B]);
+    await run(createEvent(throughB({ Type: 'APP_USER', ApiAccess: 'DISABLED', ApiAccessPrincipalArn: undefined })));
+    expect(outbound.writes()).toHaveLength(1);
   });
 });
 

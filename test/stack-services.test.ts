@@ -1,14 +1,13 @@
 // The handler's stack services through the real SDK clients (lambda/outbound.ts)
-// against the local endpoints: DescribeStacks answered by the local deploy's
-// CloudFormation, the snapshot table by the local DynamoDB, each found through
-// its own SDK endpoint variable.
+// against the local endpoints: DescribeStacks and DescribeStackResource
+// answered by the local deploy's CloudFormation, the snapshot table by the
+// local DynamoDB, each found through its own SDK endpoint variable.
 import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { provisionTables } from '../local/provision-tables';
 import { awsOutbound } from '../lambda/aws-clients';
 import type { Outbound } from '../lambda/outbound';
-import type { Snapshot } from '../lambda/snapshot-store';
 import { demoState } from './support/demo-state';
 import { STACK_ID } from './support/events';
 
@@ -55,32 +54,56 @@ test('DescribeStacks answers the status the deploy engine is in, and refuses a s
   });
 });
 
-const snapshot = (requestId: string, lastName: string): Snapshot => ({
+test('DescribeStackResource answers a resource of the stack, and nothing for a logical id it does not have', async () => {
+  cloudformation.stacks.set(STACK_ID, {
+    stackId: STACK_ID,
+    stackName: 'FinspaceUsers',
+    status: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+    creationTime: new Date(clock),
+    resources: new Map([
+      [
+        'Analyst',
+        { resourceType: 'Custom::FinspaceUser', physicalResourceId: 'env/u-1', resourceStatus: 'CREATE_COMPLETE' },
+      ],
+    ]),
+  });
+  await expect(outbound.stackResource(STACK_ID, 'Analyst')).resolves.toEqual({
+    resourceType: 'Custom::FinspaceUser',
+    physicalResourceId: 'env/u-1',
+    resourceStatus: 'CREATE_COMPLETE',
+  });
+  await expect(outbound.stackResource(STACK_ID, 'Ghost')).resolves.toBeUndefined();
+  await expect(outbound.stackResource(STACK_ID.replace('5b6e', '0000'), 'Analyst')).rejects.toMatchObject({
+    name: 'ValidationError',
+  });
+});
+
+const item = (rev: string, lastName: string) => ({
   key: 'k1',
-  requestId,
-  expiresAt: clock / 1000 + 60,
-  user: { userId: 'u-quant-analyst', type: 'APP_USER', firstName: 'Ada', lastName, apiAccess: 'DISABLED' },
+  kind: 'change',
+  rev,
+  before: JSON.stringify({ lastName }),
+  expiresAt: String(clock / 1000 + 60),
 });
 
-test('a snapshot is stored, read, kept on a redelivery, replaced by another request, and deleted', async () => {
-  await outbound.putSnapshot(snapshot('r1', 'Byron'));
-  await expect(outbound.getSnapshot('k1')).resolves.toEqual(snapshot('r1', 'Byron'));
-  // the same request again (a redelivery, after its own write): the first snapshot stays
-  await outbound.putSnapshot(snapshot('r1', 'Lovelace'));
-  expect((await outbound.getSnapshot('k1'))?.user.lastName).toBe('Byron');
-  // another request (a later deploy of the same properties) takes a new one
-  await outbound.putSnapshot(snapshot('r2', 'Lovelace'));
-  expect((await outbound.getSnapshot('k1'))?.user.lastName).toBe('Lovelace');
-  await outbound.deleteSnapshot('k1');
-  await expect(outbound.getSnapshot('k1')).resolves.toBeUndefined();
+test('an item is stored, read back as it was written, and replaced only on the revision it was read at', async () => {
+  await expect(outbound.putItem(item('r1', 'Byron'), { rev: undefined })).resolves.toBe(true);
+  await expect(outbound.getItem('k1')).resolves.toEqual(item('r1', 'Byron'));
+  // a second writer that read no item (or another revision) loses
+  await expect(outbound.putItem(item('r2', 'King'), { rev: undefined })).resolves.toBe(false);
+  await expect(outbound.putItem(item('r2', 'King'), { rev: 'r0' })).resolves.toBe(false);
+  await expect(outbound.putItem(item('r2', 'King'), { rev: 'r1' })).resolves.toBe(true);
+  expect((await outbound.getItem('k1'))?.before).toBe('{"lastName":"King"}');
+  // without a condition, whatever is there is replaced
+  await expect(outbound.putItem(item('r3', 'Hopper'))).resolves.toBe(true);
   // sealed at rest: the endpoint's state holds no name
-  expect(JSON.stringify(emulator.state.dynamodb)).not.toMatch(/Ada|Byron|Lovelace/);
+  expect(JSON.stringify(emulator.state.dynamodb)).not.toMatch(/Byron|King|Hopper/);
 });
 
-test('an expired snapshot is gone', async () => {
-  await outbound.putSnapshot(snapshot('r1', 'Byron'));
+test('an expired item is gone', async () => {
+  await outbound.putItem(item('r1', 'Byron'));
   clock += 61_000;
-  await expect(outbound.getSnapshot('k1')).resolves.toBeUndefined();
+  await expect(outbound.getItem('k1')).resolves.toBeUndefined();
 });
 
 test('a table that does not exist, and credentials the endpoint does not know, fail loudly', async () => {
@@ -88,7 +111,7 @@ test('a table that does not exist, and credentials the endpoint does not know, f
     { AWS_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1', AWS_ENDPOINT_URL: emulator.url, SNAPSHOT_TABLE_NAME: 'Nope' },
     LOCAL_HANDLER_CREDENTIALS,
   );
-  await expect(elsewhere.getSnapshot('k1')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  await expect(elsewhere.getItem('k1')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   const stranger = awsOutbound(
     {
       AWS_REGION: 'us-east-1',
@@ -98,5 +121,5 @@ test('a table that does not exist, and credentials the endpoint does not know, f
     },
     { accessKeyId: 'AKIASTRANGER00000001', secretAccessKey: 'x' },
   );
-  await expect(stranger.getSnapshot('k1')).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+  await expect(stranger.getItem('k1')).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
 });

@@ -8,8 +8,9 @@ import {
   onEvent,
   type Outcome,
 } from '../lambda/user-lifecycle';
-import { SNAPSHOT_TTL_SECONDS } from '../lambda/consts';
-import { createEvent, deleteEvent, ENVIRONMENT, properties, updateEvent } from './support/events';
+import { CLAIM_TTL_SECONDS } from '../lambda/consts';
+import { claimKey } from '../lambda/user-claim';
+import { createEvent, deleteEvent, ENVIRONMENT, properties, STACK_ID, updateEvent } from './support/events';
 import { FakeOutbound, serviceError } from './support/fake-outbound';
 
 const PHYSICAL_ID = `${ENVIRONMENT}/u-quant-analyst`;
@@ -18,8 +19,10 @@ function setup(now: () => number = Date.now) {
   const outbound = new FakeOutbound();
   const credentials = new FinspaceCredentialsCache(credentialsFetcher(outbound, now), now);
   const outcomes: Outcome[] = [];
-  const run = (event: LifecycleEvent) => onEvent(event, { outbound, credentials, report: (o) => outcomes.push(o) });
-  return { outbound, run, outcomes };
+  const notices: string[] = [];
+  const run = (event: LifecycleEvent) =>
+    onEvent(event, { outbound, credentials, report: (o) => outcomes.push(o), notice: (n) => notices.push(n) });
+  return { outbound, run, outcomes, notices };
 }
 
 describe('Create', () => {
@@ -29,14 +32,16 @@ describe('Create', () => {
 
     expect(outbound.calls.map((c) => c.operation)).toEqual([
       'stackStatus', // CloudFormation is deploying the stack: the event is its
+      'getItem', // the resource's change record: has this event been handled already?
       'assumeRole',
       'getProgrammaticAccessCredentials',
-      'getUser', // the lockout check (lambda/lockout.ts) and the rollback snapshot (lambda/rollback.ts)
-      'putSnapshot',
-      'putClaim', // this resource holds the user now (lambda/user-claim.ts)
+      'getUser', // the lockout check (lambda/lockout.ts) and the before-values (lambda/change-record.ts)
+      'putItem', // the change record a rollback undoes the write with
+      'putItem', // the claim: this resource holds the user now (lambda/user-claim.ts)
       'updateUser',
+      'putItem', // the change record, applied (unless a rollback undid it meanwhile)
     ]);
-    const [, assume, exchange, getUser, , , update] = outbound.calls;
+    const [, , assume, exchange, getUser, , , update] = outbound.calls;
     expect(assume.input).toEqual({ roleArn: 'arn:aws:iam::123456789012:role/FinSpaceUserAdmin' });
     expect(exchange).toMatchObject({
       signedWith: 'ASIAADMINROLE',
@@ -62,10 +67,17 @@ describe('Create', () => {
   test('a redelivered event carries the same client token; another event another one', async () => {
     const { outbound, run } = setup();
     const event = createEvent();
+    // the first run's write fails (a timeout: it may or may not have reached FinSpace), so Lambda runs it again
+    outbound.failNext('updateUser', serviceError('InternalServerException', 'try again', 500));
+    await expect(run(event)).rejects.toThrow(/UpdateUser/);
     await run(event);
+    // once done, a further redelivery writes nothing
     await run(event);
     await run(createEvent());
-    const tokens = outbound.writes().map((w) => (w.input as { clientToken: string }).clientToken);
+    const tokens = outbound.calls
+      .filter((c) => c.operation === 'updateUser')
+      .map((c) => (c.input as { clientToken: string }).clientToken);
+    expect(tokens).toHaveLength(3);
     expect(tokens[0]).toBe(tokens[1]);
     expect(tokens[2]).not.toBe(tokens[0]);
     expect(tokens[0]).toMatch(/^[0-9a-f]{64}$/);
@@ -172,8 +184,8 @@ describe('Update', () => {
     const { outbound, run, outcomes } = setup();
     await run(updateEvent(PHYSICAL_ID, properties({ FirstName: undefined }), properties()));
     expect(outbound.writes()).toEqual([]);
-    // it asked whether this is a rollback, and dropped the last deploy's snapshot
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus', 'deleteSnapshot']);
+    // it asked whether this is a rollback (whose undoing of a write would write), and nothing else
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
     expect(outcomes).toEqual(['unchanged']);
   });
 
@@ -229,7 +241,9 @@ describe('Update', () => {
     outbound.stackStatusNow = 'UPDATE_ROLLBACK_IN_PROGRESS';
     // CloudFormation sends the refused properties back as the old ones, the last good ones as the new
     await run(updateEvent(PHYSICAL_ID, properties(), properties({ FirstName: ' ' })));
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+    // the event is recorded against a late run of it (which would otherwise write the last good ones)
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus', 'getItem', 'putItem']);
+    expect(outbound.writes()).toEqual([]);
     expect(outcomes).toEqual(['no-snapshot']);
   });
 
@@ -252,7 +266,7 @@ describe('Delete', () => {
   test('with RETAIN makes no FinSpace call', async () => {
     const { outbound, run, outcomes } = setup();
     const response = await run(deleteEvent(PHYSICAL_ID));
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus', 'deleteSnapshot']);
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
     expect(outcomes).toEqual(['retained']);
     expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
   });
@@ -277,13 +291,26 @@ describe('Delete', () => {
       ...event,
       LogicalResourceId: logicalId,
     });
+    /** What CloudFormation says of the stack's resource `logicalId`. */
+    const standing = (outbound: FakeOutbound, logicalId: string, overrides: object = {}) =>
+      outbound.stackResources.set(logicalId, {
+        resourceType: 'Custom::FinspaceUser',
+        physicalResourceId: PHYSICAL_ID,
+        resourceStatus: 'CREATE_COMPLETE',
+        ...overrides,
+      });
 
     test('the new resource wrote it first: the old one is deleted and the user stays enabled', async () => {
       const { outbound, run, outcomes } = setup();
       await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      standing(outbound, 'DataEngineerRenamed');
       outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
       expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser']);
+      // CloudFormation was asked whether the claim's holder stands in the stack
+      expect(outbound.calls.filter((c) => c.operation === 'stackResource').map((c) => c.input)).toEqual([
+        { stackId: STACK_ID, logicalId: 'DataEngineerRenamed' },
+      ]);
       expect(outcomes).toEqual(['updated', 'moved']);
     });
 
@@ -301,57 +328,76 @@ describe('Delete', () => {
       await run(as('DataEngineerRenamed', createEvent(DESTROY)));
       outbound.stackStatusNow = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
       await run(as('DataEngineerRenamed', deleteEvent(PHYSICAL_ID, DESTROY)));
-      expect(outbound.claims.size).toBe(0);
+      // the claim is still stored, but its holder is no resource of the stack
       outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
       expect(outbound.writes().map((w) => w.operation)).toEqual(['updateUser', 'updateUser', 'disableUser']);
       expect(outcomes).toEqual(['updated', 'restored', 'disabled']);
     });
 
-    test('a Create that claimed the user and then failed gives the claim up with its rollback Delete', async () => {
+    test('a Create that claimed the user and then failed: its claim does not keep the user enabled', async () => {
       const { outbound, run, outcomes } = setup();
       outbound.failNext('updateUser', serviceError('InternalServerException', 'try again', 500));
       await expect(run(as('DataEngineerRenamed', createEvent(DESTROY)))).rejects.toThrow(/UpdateUser/);
-      expect(outbound.claims.size).toBe(1);
-      outbound.stackStatusNow = 'ROLLBACK_IN_PROGRESS';
-      await run(as('DataEngineerRenamed', deleteEvent(CREATE_FAILED_PHYSICAL_ID, DESTROY)));
-      expect(outbound.claims.size).toBe(0);
-      // a later deploy that removes the old resource for good disables the user
+      standing(outbound, 'DataEngineerRenamed', { resourceStatus: 'CREATE_FAILED', physicalResourceId: undefined });
       outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
-      expect(outcomes).toEqual(['skipped', 'disabled']);
+      expect(outcomes).toEqual(['disabled']);
     });
 
-    test('a replacement to another user that failed gives that user up when it is rolled back', async () => {
-      const { outbound, run } = setup();
-      const other = properties({ UserId: 'u-other', RemovalPolicy: 'destroy' });
-      outbound.failNext('updateUser', serviceError('InternalServerException', 'try again', 500));
-      const replace = updateEvent(`${ENVIRONMENT}/u-other`, DESTROY, other);
-      await expect(run(as('DataEngineer', replace))).rejects.toThrow(/UpdateUser/);
-      expect(outbound.claims.size).toBe(1);
-      outbound.stackStatusNow = 'UPDATE_ROLLBACK_IN_PROGRESS';
-      await run(as('DataEngineer', updateEvent(`${ENVIRONMENT}/u-other`, other, DESTROY)));
-      expect(outbound.claims.size).toBe(0);
-    });
+    describe('a claim counts only when CloudFormation confirms its holder', () => {
+      const plantClaim = (outbound: FakeOutbound, holder: string) => {
+        const key = claimKey(STACK_ID, { environmentId: ENVIRONMENT, userId: 'u-quant-analyst' });
+        const expiresAt = String(Math.floor(Date.now() / 1000) + 3600);
+        outbound.items.set(key, { key, kind: 'claim', holder, expiresAt });
+      };
 
-    test('a rollback Delete gives the claim up even when its restore fails', async () => {
-      const { outbound, run } = setup();
-      await run(as('DataEngineerRenamed', createEvent(DESTROY)));
-      outbound.stackStatusNow = 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS';
-      outbound.failNext('getSnapshot', serviceError('InternalServerError', 'try again', 500));
-      await expect(run(as('DataEngineerRenamed', deleteEvent(PHYSICAL_ID, DESTROY)))).rejects.toThrow(/GetItem/);
-      expect(outbound.claims.size).toBe(0);
+      test('a planted claim of a resource the stack does not have ({holder: "Ghost"}) stops no offboarding', async () => {
+        const { outbound, run, outcomes } = setup();
+        plantClaim(outbound, 'Ghost');
+        outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+        await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+        expect(outbound.writes().map((w) => w.operation)).toEqual(['disableUser']);
+        expect(outcomes).toEqual(['disabled']);
+      });
+
+      test.each([
+        ['issued for another user', { physicalResourceId: `${ENVIRONMENT}/u-other` }],
+        ['being deleted', { resourceStatus: 'DELETE_IN_PROGRESS' }],
+        ['not a FinspaceUser', { resourceType: 'AWS::SQS::Queue' }],
+      ])('a holder %s does not count', async (_what, overrides) => {
+        const { outbound, run, outcomes, notices } = setup();
+        plantClaim(outbound, 'DataEngineerRenamed');
+        standing(outbound, 'DataEngineerRenamed', overrides);
+        outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+        await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+        expect(outcomes).toEqual(['disabled']);
+        // by the rule, not by the holder it names (a stored value)
+        expect(notices).toEqual([expect.stringMatching(/^a stored claim does not count: its holder (was|is) /)]);
+      });
+
+      test('a claim that is not one the handler writes is set aside', async () => {
+        const { outbound, run, outcomes, notices } = setup();
+        const key = claimKey(STACK_ID, { environmentId: ENVIRONMENT, userId: 'u-quant-analyst' });
+        outbound.items.set(key, { key, kind: 'claim', holder: 'Ghost; DROP', expiresAt: '9999999999' });
+        outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
+        await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
+        expect(outcomes).toEqual(['disabled']);
+        expect(outbound.calls.map((c) => c.operation)).not.toContain('stackResource');
+        expect(notices).toEqual(['a stored claim was set aside as absent: holder: not a logical id']);
+      });
     });
 
     test('when the stack is deleted, another holder does not keep the user enabled: nothing declares it any more', async () => {
       const { outbound, run, outcomes } = setup();
       await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      standing(outbound, 'DataEngineerRenamed');
       outbound.stackStatusNow = 'DELETE_IN_PROGRESS';
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
       expect(outcomes).toEqual(['updated', 'disabled']);
     });
 
-    test('a claim holds for its time to live (one stack operation), not after', async () => {
+    test('a claim holds for its time to live, not after', async () => {
       let clock = Date.now();
       const now = () => clock;
       const outbound = new FakeOutbound();
@@ -360,8 +406,9 @@ describe('Delete', () => {
       const run = (event: LifecycleEvent) =>
         onEvent(event, { outbound, credentials, now, report: (o) => outcomes.push(o) });
       await run(as('DataEngineerRenamed', createEvent(DESTROY)));
+      standing(outbound, 'DataEngineerRenamed');
       outbound.stackStatusNow = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
-      clock += (SNAPSHOT_TTL_SECONDS - 60) * 1000;
+      clock += (CLAIM_TTL_SECONDS - 60) * 1000;
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
       clock += 120 * 1000;
       await run(as('DataEngineer', deleteEvent(PHYSICAL_ID, DESTROY)));
@@ -389,8 +436,8 @@ describe('Delete', () => {
     const { outbound, run, outcomes } = setup();
     const marker = CREATE_FAILED_PHYSICAL_ID;
     const response = await run(deleteEvent(marker, properties({ RemovalPolicy: 'destroy' })));
-    // no STS or FinSpace call: only a look for a claim the failed Create may have taken (it took none here)
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['getClaim']);
+    // the deploy guard, and nothing else
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
     expect(outcomes).toEqual(['skipped']);
     expect(response.PhysicalResourceId).toBe(marker);
   });
@@ -413,16 +460,25 @@ describe('only while CloudFormation deploys the stack', () => {
     'UPDATE_ROLLBACK_COMPLETE',
     'UPDATE_ROLLBACK_FAILED',
     'REVIEW_IN_PROGRESS',
-  ])('a stack that is %s: no credentials, no FinSpace call', async (status) => {
-    const { outbound, run } = setup();
+  ])('a stack that is %s: every event is refused after DescribeStacks, before any other call', async (status) => {
+    const { outbound, run, outcomes } = setup();
     outbound.stackStatusNow = status;
-    const grant = createEvent(properties({ Type: 'SUPER_USER', ApiAccess: 'ENABLED' }));
-    await expect(run(grant)).rejects.toThrow(`refused: the stack is ${status}, not being deployed`);
-    const destroy = deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' }));
-    await expect(run(destroy)).rejects.toThrow(`refused: the stack is ${status}`);
-    // the handler's own table may be read or tidied; nothing reaches STS or FinSpace
-    const stackServices = new Set(['stackStatus', 'deleteSnapshot', 'getClaim']);
-    expect(outbound.calls.map((c) => c.operation).filter((o) => !stackServices.has(o))).toEqual([]);
+    const events = [
+      createEvent(properties({ Type: 'SUPER_USER', ApiAccess: 'ENABLED' })),
+      deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' })),
+      // a forged RETAIN Delete, and one with a physical id the handler never issued
+      deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'retain' })),
+      deleteEvent('finspace-user:create-failed', properties({ RemovalPolicy: 'destroy' })),
+      // an Update that only stops declaring a field (no FinSpace write, but a rollback's would be)
+      updateEvent(PHYSICAL_ID, properties({ FirstName: undefined }), properties()),
+    ];
+    for (const event of events) {
+      const calls = outbound.calls.length;
+      await expect(run(event)).rejects.toThrow(`refused: the stack is ${status}, not being deployed`);
+      // not the snapshot table, not STS, not FinSpace
+      expect(outbound.calls.slice(calls).map((c) => c.operation)).toEqual(['stackStatus']);
+    }
+    expect(outcomes).toEqual([]);
   });
 
   test.each([

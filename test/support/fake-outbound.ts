@@ -1,12 +1,11 @@
 // A fake of the handler's only network module: it records every call with
 // the credentials that signed it, and fails the calls a test scripts. It
-// keeps FinSpace users (UpdateUser changes them), a stack status and a
-// snapshot table, as the real services would.
+// keeps FinSpace users (UpdateUser changes them), a stack status, the stack's
+// resources and a snapshot table, as the real services would.
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { GetUserOutput } from '../../finspace/client';
-import type { AssumeRoleOptions, Outbound } from '../../lambda/outbound';
-import type { Snapshot } from '../../lambda/snapshot-store';
-import type { UserClaim } from '../../lambda/user-claim';
+import { SNAPSHOT_KEY_ATTRIBUTE, SNAPSHOT_REVISION_ATTRIBUTE } from '../../lambda/consts';
+import type { AssumeRoleOptions, Outbound, StackResource, StoredItem, StoredRevision } from '../../lambda/outbound';
 
 export const IAM_CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: 'ASIAADMINROLE',
@@ -37,14 +36,24 @@ export class FakeOutbound implements Outbound {
   readonly calls: RecordedCall[] = [];
   /** FinSpace users by id; one not here reads as `existingUser(id)`. */
   readonly users = new Map<string, GetUserOutput>();
-  /** The snapshot table. */
-  readonly snapshots = new Map<string, Snapshot>();
-  readonly claims = new Map<string, UserClaim>();
+  /** The snapshot table's items by key (change records and claims). */
+  readonly items = new Map<string, StoredItem>();
+  /** Keys whose item holds its revision as a type the handler does not read (a number, say): no condition matches it. */
+  readonly unmatchableRevisions = new Set<string>();
   /** What DescribeStacks answers. */
   stackStatusNow = 'UPDATE_IN_PROGRESS';
+  /** What DescribeStackResource answers, by logical id; one not here does not exist. */
+  readonly stackResources = new Map<string, StackResource>();
   private issued = 0;
   private readonly failures = new Map<keyof Outbound, Error[]>();
   /** What GetUser answers per user id; a user not here is an enabled APP_USER without API access. */
+
+  private readonly hooks = new Map<keyof Outbound, (() => Promise<void>)[]>();
+
+  /** The next call of `operation` first runs `hook` (another event, say, interleaved with this one). */
+  before(operation: keyof Outbound, hook: () => Promise<void>): void {
+    this.hooks.set(operation, [...(this.hooks.get(operation) ?? []), hook]);
+  }
 
   /** The next calls of `operation` throw these errors, in order. */
   failNext(operation: keyof Outbound, ...errors: Error[]): void {
@@ -55,19 +64,28 @@ export class FakeOutbound implements Outbound {
     return this.calls.filter((c) => c.operation === 'updateUser' || c.operation === 'disableUser');
   }
 
-  private record(operation: keyof Outbound, credentials: AwsCredentialIdentity | undefined, input: unknown): void {
+  private async record(
+    operation: keyof Outbound,
+    credentials: AwsCredentialIdentity | undefined,
+    input: unknown,
+  ): Promise<void> {
+    await this.hooks.get(operation)?.shift()?.();
     this.calls.push({ operation, signedWith: credentials?.accessKeyId ?? '', input });
     const error = this.failures.get(operation)?.shift();
     if (error) throw error;
   }
 
   async assumeRole(roleArn: string, _signal?: AbortSignal, options: AssumeRoleOptions = {}) {
-    this.record('assumeRole', undefined, options.externalId === undefined ? { roleArn } : { roleArn, ...options });
+    await this.record(
+      'assumeRole',
+      undefined,
+      options.externalId === undefined ? { roleArn } : { roleArn, ...options },
+    );
     return IAM_CREDENTIALS;
   }
 
   async getProgrammaticAccessCredentials(iam: AwsCredentialIdentity, environmentId: string, durationInMinutes: number) {
-    this.record('getProgrammaticAccessCredentials', iam, { environmentId, durationInMinutes });
+    await this.record('getProgrammaticAccessCredentials', iam, { environmentId, durationInMinutes });
     this.issued += 1;
     return {
       credentials: {
@@ -85,12 +103,12 @@ export class FakeOutbound implements Outbound {
   }
 
   async getUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['getUser']>[1]) {
-    this.record('getUser', credentials, input);
+    await this.record('getUser', credentials, input);
     return { ...this.user(input.userId) };
   }
 
   async updateUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['updateUser']>[1]) {
-    this.record('updateUser', credentials, input);
+    await this.record('updateUser', credentials, input);
     const { clientToken: _, ...fields } = input;
     const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
     this.users.set(input.userId, { ...this.user(input.userId), ...defined });
@@ -98,43 +116,42 @@ export class FakeOutbound implements Outbound {
   }
 
   async stackStatus(stackId: string) {
-    this.record('stackStatus', undefined, { stackId });
+    await this.record('stackStatus', undefined, { stackId });
     return this.stackStatusNow;
   }
 
-  async getSnapshot(key: string) {
-    this.record('getSnapshot', undefined, { key });
-    return this.snapshots.get(key);
+  async stackResource(stackId: string, logicalId: string) {
+    await this.record('stackResource', undefined, { stackId, logicalId });
+    return this.stackResources.get(logicalId);
   }
 
-  async putSnapshot(snapshot: Snapshot) {
-    this.record('putSnapshot', undefined, { key: snapshot.key });
-    // as the conditional put: a redelivered event keeps the snapshot it took first
-    if (this.snapshots.get(snapshot.key)?.requestId !== snapshot.requestId) this.snapshots.set(snapshot.key, snapshot);
+  async getItem(key: string) {
+    await this.record('getItem', undefined, { key });
+    const item = this.items.get(key);
+    return item === undefined ? undefined : { ...item };
   }
 
-  async deleteSnapshot(key: string) {
-    this.record('deleteSnapshot', undefined, { key });
-    this.snapshots.delete(key);
+  async putItem(item: StoredItem, expected?: StoredRevision) {
+    const key = item[SNAPSHOT_KEY_ATTRIBUTE];
+    await this.record('putItem', undefined, { key, kind: item.kind });
+    // as the conditional put: the stored item's revision is the one expected (none: no revision)
+    const stored = this.items.get(key);
+    if (expected !== undefined) {
+      if (stored !== undefined && this.unmatchableRevisions.has(key)) return false;
+      if (stored?.[SNAPSHOT_REVISION_ATTRIBUTE] !== expected.rev) return false;
+    }
+    this.unmatchableRevisions.delete(key);
+    this.items.set(key, { ...item });
+    return true;
   }
 
-  async getClaim(key: string) {
-    this.record('getClaim', undefined, { key });
-    return this.claims.get(key);
-  }
-
-  async putClaim(claim: UserClaim) {
-    this.record('putClaim', undefined, { key: claim.key, holder: claim.holder });
-    this.claims.set(claim.key, claim);
-  }
-
-  async deleteClaim(key: string) {
-    this.record('deleteClaim', undefined, { key });
-    this.claims.delete(key);
+  /** The stored items of one kind (`change` records or `claim`s). */
+  itemsOf(kind: string): StoredItem[] {
+    return [...this.items.values()].filter((item) => item.kind === kind);
   }
 
   async disableUser(credentials: AwsCredentialIdentity, input: Parameters<Outbound['disableUser']>[1]) {
-    this.record('disableUser', credentials, input);
+    await this.record('disableUser', credentials, input);
     this.users.set(input.userId, { ...this.user(input.userId), status: 'DISABLED' });
     return { userId: input.userId };
   }
