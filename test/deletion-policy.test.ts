@@ -2,10 +2,10 @@
 // CloudFormation honours them: a retained resource gets no Delete at all
 // (DELETE_SKIPPED), on removal, on replacement and in the rollback of the
 // operation that created it; RetainExceptOnCreate is deleted in that rollback.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CfnDeletionPolicy, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnDeletionPolicy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { FinspaceUserType } from '../lib';
 import type { CloudFormationResponse } from '../lambda/cfn-response';
 import type { LifecycleEvent } from '../lambda/user-lifecycle';
@@ -230,9 +230,13 @@ describe('end to end, with the bundled handler', () => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  /** The contractor, RemovalPolicy DESTROY, with a DeletionPolicy set on its CfnResource. */
-  const synth = (deletionPolicy: CfnDeletionPolicy | undefined) =>
-    synthApp(workDir, (app) => {
+  /**
+   * The contractor, RemovalPolicy DESTROY, with a DeletionPolicy in its template. The construct refuses a
+   * DeletionPolicy other than Delete on a DESTROY user at synth; a template edited after synth (or made by
+   * another tool) can still hold one, and the local engine must do with it what CloudFormation does.
+   */
+  const synth = (deletionPolicy: CfnDeletionPolicy | undefined) => {
+    const cdkOut = synthApp(workDir, (app) => {
       const stack = new Stack(app, 'Users');
       declareUser(stack, 'Analyst', {
         environmentId: ENVIRONMENT,
@@ -241,16 +245,27 @@ describe('end to end, with the bundled handler', () => {
         type: FinspaceUserType.APP_USER,
       });
       if (deletionPolicy === undefined) return;
-      const contractor = declareUser(stack, 'Contractor', {
+      declareUser(stack, 'Contractor', {
         environmentId: ENVIRONMENT,
         adminRoleArn: ADMIN_ROLE,
         userId: 'u-contractor',
         type: FinspaceUserType.APP_USER,
         removalPolicy: RemovalPolicy.DESTROY,
       });
-      const cfn = contractor.node.findAll().find((c): c is CfnResource => CfnResource.isCfnResource(c));
-      cfn!.cfnOptions.deletionPolicy = deletionPolicy;
     });
+    if (deletionPolicy === undefined) return cdkOut;
+    const file = join(cdkOut, 'Users.template.json');
+    const template = JSON.parse(readFileSync(file, 'utf8')) as {
+      Resources: Record<string, { Metadata?: Record<string, unknown>; DeletionPolicy?: string }>;
+    };
+    const contractor = Object.values(template.Resources).filter((r) =>
+      String(r.Metadata?.['aws:cdk:path']).startsWith('Users/Contractor/'),
+    );
+    expect(contractor).toHaveLength(1);
+    contractor[0].DeletionPolicy = deletionPolicy;
+    writeFileSync(file, JSON.stringify(template));
+    return cdkOut;
+  };
   const deploy = (cdkOut: string) => localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url });
   const disables = () => emulator.calls.filter((c) => c.operation === 'DisableUser' && c.statusCode === 200);
 

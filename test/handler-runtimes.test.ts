@@ -91,13 +91,17 @@ describeOnLinuxX64.each(HANDLER_RUNTIMES.map((runtime) => [runtime, nodeMajorOf(
           Status: 'SUCCESS',
           PhysicalResourceId: `${ENVIRONMENT}/u-quant-analyst`,
         });
+        // the change record first (none yet), then the admin's credentials, the user before, the record
+        // and the claim, the write, and the record marked applied: the Create's calls, in order
         expect(emulator.calls.map((c) => [c.operation, c.statusCode])).toEqual([
+          ['GetItem', 200],
           ['AssumeRole', 200],
           ['GetProgrammaticAccessCredentials', 200],
           ['GetUser', 200],
           ['PutItem', 200],
           ['PutItem', 200],
           ['UpdateUser', 200],
+          ['PutItem', 200],
         ]);
         expect(emulator.state.environments[ENVIRONMENT]['u-quant-analyst']).toMatchObject({ lastName: 'Lovelace' });
       } finally {

@@ -184,7 +184,7 @@ describe('a local deploy', () => {
     const trust = state().roles[ADMIN_ROLE].trustPolicy as TrustPolicy;
     const handlerRole = trust.Statement[0].Condition.ArnEquals['aws:PrincipalArn'];
     // the handler role of the stack, as its template names it (the role its function runs as)
-    expect(handlerRole).toMatch(/^arn:aws:iam::123456789012:role\/Users-FinspaceUserProviderHandlerRole/);
+    expect(handlerRole).toBe('arn:aws:iam::123456789012:role/Users-FinspaceUserHandler-us-east-1');
     expect(trust).toEqual(seededTrustPolicy([handlerRole]));
   });
 
@@ -200,7 +200,7 @@ describe('a local deploy', () => {
     expect(result.stacks[0].stackStatus).toBe('ROLLBACK_COMPLETE');
     expect(result.stacks[0].reason).toMatch(
       new RegExp(
-        `AccessDenied: User: arn:aws:iam::123456789012:role/Users-FinspaceUserProviderHandlerRole\\S* is not authorized ` +
+        `AccessDenied: User: arn:aws:iam::123456789012:role/Users-FinspaceUserHandler-us-east-1 is not authorized ` +
           `to perform: sts:AssumeRole on resource: ${ADMIN_ROLE}`,
       ),
     );
@@ -244,7 +244,7 @@ describe('a local deploy', () => {
     expect(result.ok).toBe(false);
     expect(result.stacks[0].stackStatus).toBe('ROLLBACK_COMPLETE');
     expect(result.stacks[0].reason).toMatch(
-      /AccessDenied: User: arn:aws:iam::123456789012:role\/TeamUsers-FinspaceUserProviderHandlerRole\S* is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role\/TeamUsers-FinspaceAdmin/,
+      /AccessDenied: User: arn:aws:iam::123456789012:role\/TeamUsers-FinspaceUserHandler-us-east-1 is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role\/TeamUsers-FinspaceAdmin/,
     );
     // the template's policy is what the endpoint holds for it
     const roles = Object.entries(state().roles).filter(([arn]) => arn.includes(':role/TeamUsers-FinspaceAdmin'));

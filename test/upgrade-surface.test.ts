@@ -14,10 +14,12 @@ const before = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'upgrade-from
 const after = upgradeSurfaces();
 
 /** Resources the new release adds to each app, by design (logical id -> type). */
+/** The handler's asynchronous-invoke bound (maximum event age, retries): how late an event can run. */
+const EVENT_INVOKE_CONFIG = { FinspaceUserProviderHandlerEventInvokeConfigB05D38C6: 'AWS::Lambda::EventInvokeConfig' };
 const ADDED: Record<string, Record<string, string>> = {
-  example: {},
+  example: { ...EVENT_INVOKE_CONFIG },
   // apiAccessPrincipal, a role of the app, gets GetProgrammaticAccessCredentials in a policy of its own
-  ownedRoles: { DataPipelineDefaultPolicy1D8CD1A7: 'AWS::IAM::Policy' },
+  ownedRoles: { ...EVENT_INVOKE_CONFIG, DataPipelineDefaultPolicy1D8CD1A7: 'AWS::IAM::Policy' },
 };
 
 describe.each(Object.keys(before))('the %s app', (name) => {
