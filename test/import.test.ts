@@ -121,8 +121,8 @@ test('round trip: 260 users imported with one ListUsers per 100, then synth, dep
   expect(new Set(writes.map((c) => c.operation))).toEqual(new Set(['UpdateUser']));
   expect(visibleFields(liveUsers())).toEqual(visibleFields(before));
 
-  const plan = await captureCommand((out) =>
-    runPlan(['--endpoint', emulator.url, '--no-synth', '--cdk-out', outdir, '--json'], out),
+  const plan = await captureCommand((report) =>
+    runPlan(['--endpoint', emulator.url, '--no-synth', '--cdk-out', outdir, '--json'], report),
   );
   expect(plan.code).toBe(0);
   const plans = (JSON.parse(plan.output) as { users: { status: string }[] }).users;
