@@ -2,7 +2,7 @@
 // CloudFormation honours them: a retained resource gets no Delete at all
 // (DELETE_SKIPPED), on removal, on replacement and in the rollback of the
 // operation that created it; RetainExceptOnCreate is deleted in that rollback.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnDeletionPolicy, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -22,7 +22,7 @@ import { usersOf } from '../toolkit/cloud-assembly';
 import { demoState } from './support/demo-state';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { declareUser } from './support/roles';
-import { synthApp } from './support/synth';
+import { editTemplateResource, synthApp } from './support/synth';
 
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/Users/1';
 
@@ -254,16 +254,7 @@ describe('end to end, with the bundled handler', () => {
       });
     });
     if (deletionPolicy === undefined) return cdkOut;
-    const file = join(cdkOut, 'Users.template.json');
-    const template = JSON.parse(readFileSync(file, 'utf8')) as {
-      Resources: Record<string, { Metadata?: Record<string, unknown>; DeletionPolicy?: string }>;
-    };
-    const contractor = Object.values(template.Resources).filter((r) =>
-      String(r.Metadata?.['aws:cdk:path']).startsWith('Users/Contractor/'),
-    );
-    expect(contractor).toHaveLength(1);
-    contractor[0].DeletionPolicy = deletionPolicy;
-    writeFileSync(file, JSON.stringify(template));
+    editTemplateResource(cdkOut, 'Users', 'Users/Contractor/', (r) => (r.DeletionPolicy = deletionPolicy));
     return cdkOut;
   };
   const deploy = (cdkOut: string) => localDeploy({ projectDir: workDir, cdkOut, endpoint: emulator.url });

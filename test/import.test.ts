@@ -2,11 +2,11 @@
 // module that compiles under a strict tsconfig, synthesizes, deploys without
 // changing any user, and plans as `no change`; re-imports are byte-identical
 // or minimal diffs; failures leave the output file as it was.
+import { captureCommand } from './support/command-output';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { runInNewContext } from 'node:vm';
 import { App, Stack } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
@@ -50,17 +50,9 @@ afterEach(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-async function runImportCommand(...args: string[]): Promise<{ code: number; output: string; errors: string }> {
-  const out = new PassThrough();
-  let output = '';
-  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let errors = '';
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    errors += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runImport(
+const runImportCommand = (...args: string[]) =>
+  captureCommand((out) =>
+    runImport(
       [
         '--endpoint',
         emulator.url,
@@ -71,12 +63,8 @@ async function runImportCommand(...args: string[]): Promise<{ code: number; outp
         ...args,
       ],
       out,
-    );
-    return { code, output, errors };
-  } finally {
-    stderr.mockRestore();
-  }
-}
+    ),
+  );
 
 const liveUsers = () => structuredClone(emulator.state.environments[IMPORT_ENVIRONMENT]);
 
@@ -133,12 +121,11 @@ test('round trip: 260 users imported with one ListUsers per 100, then synth, dep
   expect(new Set(writes.map((c) => c.operation))).toEqual(new Set(['UpdateUser']));
   expect(visibleFields(liveUsers())).toEqual(visibleFields(before));
 
-  const planOut = new PassThrough();
-  let plan = '';
-  planOut.on('data', (chunk: Buffer) => (plan += chunk.toString()));
-  const planCode = await runPlan(['--endpoint', emulator.url, '--no-synth', '--cdk-out', outdir, '--json'], planOut);
-  expect(planCode).toBe(0);
-  const plans = (JSON.parse(plan) as { users: { status: string }[] }).users;
+  const plan = await captureCommand((out) =>
+    runPlan(['--endpoint', emulator.url, '--no-synth', '--cdk-out', outdir, '--json'], out),
+  );
+  expect(plan.code).toBe(0);
+  const plans = (JSON.parse(plan.output) as { users: { status: string }[] }).users;
   expect(plans).toHaveLength(USERS);
   expect(plans.every((p) => p.status === 'no-change')).toBe(true);
 });
@@ -346,15 +333,13 @@ test('an environment id with a line break, `*/` or a bidirectional mark stays in
   const state = importState(2);
   state.environments[environmentId] = state.environments[IMPORT_ENVIRONMENT];
   const hostile = await startEmulator({ state });
-  const out = new PassThrough();
-  let source = '';
-  out.on('data', (chunk: Buffer) => (source += chunk.toString()));
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  let source: string;
   try {
     const args = ['--endpoint', hostile.url, '--environment-id', environmentId, '--admin-role-arn', IMPORT_ADMIN_ROLE];
-    expect(await runImport([...args, '--out', '-'], out)).toBe(0);
+    const generated = await captureCommand((out) => runImport([...args, '--out', '-'], out));
+    expect(generated.code).toBe(0);
+    source = generated.output;
   } finally {
-    stderr.mockRestore();
     await hostile.close();
   }
   // Every line is a comment, or code the generator writes: none is the id's second line.

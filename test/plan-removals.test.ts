@@ -4,10 +4,10 @@
 // CloudFormation Retain sends no Delete at all, a replacement deletes the old
 // user; in AWS (a CloudFormation endpoint) as with --local; a stack that does
 // not exist is a first deploy, one that cannot be read is an error.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { captureCommand } from './support/command-output';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { CfnDeletionPolicy, type CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { runPlan } from '../cli/plan/command';
 import { type FinspaceUser, FinspaceUserType } from '../lib';
@@ -19,7 +19,7 @@ import { localDeploy } from '../local/local-deploy';
 import { demoState } from './support/demo-state';
 import { ADMIN_ROLE, ENVIRONMENT } from './support/events';
 import { declareUser } from './support/roles';
-import { synthApp, synthUsers } from './support/synth';
+import { editTemplateResource, synthApp, synthUsers } from './support/synth';
 
 jest.setTimeout(120_000);
 
@@ -32,22 +32,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(workDir, { recursive: true, force: true }));
 
-async function plan(cdkOut: string, ...args: string[]): Promise<{ code: number; output: string; errors: string }> {
-  const out = new PassThrough();
-  let output = '';
-  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let errors = '';
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    errors += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runPlan(['--no-synth', '--cdk-out', cdkOut, ...args], out);
-    return { code, output, errors };
-  } finally {
-    stderr.mockRestore();
-  }
-}
+const plan = (cdkOut: string, ...args: string[]) =>
+  captureCommand((out) => runPlan(['--no-synth', '--cdk-out', cdkOut, ...args], out));
 
 const local = (cdkOut: string, ...args: string[]) => plan(cdkOut, '--local', '--state-dir', stateDir, ...args);
 
@@ -131,16 +117,7 @@ test('a CloudFormation Retain sends no Delete; a replacement deletes the old use
   // construct refuses that policy on a DESTROY user at synth; a template edited after synth (or made by another
   // tool) can still hold it, and the plan must say what CloudFormation will do with it.
   const after = threeUsers(() => undefined, false);
-  const templateFile = join(after, 'Users.template.json');
-  const template = JSON.parse(readFileSync(templateFile, 'utf8')) as {
-    Resources: Record<string, { Metadata?: Record<string, unknown>; UpdateReplacePolicy?: string }>;
-  };
-  const retained = Object.values(template.Resources).filter((r) =>
-    String(r.Metadata?.['aws:cdk:path']).startsWith('Users/SwappedRetained/'),
-  );
-  expect(retained).toHaveLength(1);
-  retained[0].UpdateReplacePolicy = 'Retain';
-  writeFileSync(templateFile, JSON.stringify(template));
+  editTemplateResource(after, 'Users', 'Users/SwappedRetained/', (r) => (r.UpdateReplacePolicy = 'Retain'));
   const removals = JSON.parse((await local(after, '--json')).output).removals;
   expect(removals).toEqual([
     expect.objectContaining({

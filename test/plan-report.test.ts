@@ -4,10 +4,10 @@
 // image, HTML, a heading, a table cell or row to the bot's Markdown comment,
 // nor move the cursor or recolour a terminal. And a cloud assembly's manifest
 // cannot make the plan read a file outside the assembly.
+import { captureCommand } from './support/command-output';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { markdown, type Plan, terminalTable } from '../cli/plan/plan-report';
 import { markdownCode } from '../cli/plan/report-text';
 import { runPlan } from '../cli/plan/command';
@@ -142,20 +142,10 @@ describe('a manifest that points outside the cloud assembly', () => {
         artifacts: { Users: { type: 'aws:cloudformation:stack', properties: { templateFile } } },
       }),
     );
-    const out = new PassThrough();
-    let output = '';
-    out.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    let errors = '';
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      errors += String(chunk);
-      return true;
-    });
-    try {
-      const code = await runPlan(['--local', '--no-synth', '--cdk-out', join(workDir, 'cdk.out')], out);
-      expect(code).toBe(1);
-    } finally {
-      stderr.mockRestore();
-    }
+    const { code, output, errors } = await captureCommand((out) =>
+      runPlan(['--local', '--no-synth', '--cdk-out', join(workDir, 'cdk.out')], out),
+    );
+    expect(code).toBe(1);
     expect(output).toBe('');
     expect(errors).toMatch(
       new RegExp(

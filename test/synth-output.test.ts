@@ -1,10 +1,10 @@
 // `plan` and `local` run the app's own synth: what it prints (warnings,
 // errors, the app's logs) is shown on stderr as `cdk synth` shows it, with
 // progress while it runs, and stdout stays the report (--json parses).
+import { captureCommand } from './support/command-output';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { runPlan } from '../cli/plan/command';
 import { saveState } from '../local/emulator-state';
 import { demoState } from './support/demo-state';
@@ -44,21 +44,7 @@ setTimeout(() => {
   chmodSync(join(bin, 'cdk'), 0o755);
 }
 
-async function plan(...args: string[]): Promise<{ code: number; output: string; errors: string }> {
-  const out = new PassThrough();
-  let output = '';
-  out.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let errors = '';
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    errors += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await runPlan(['--local', ...args], out), output, errors };
-  } finally {
-    stderr.mockRestore();
-  }
-}
+const plan = (...args: string[]) => captureCommand((out) => runPlan(['--local', ...args], out));
 
 test("the app's warnings and logs go to stderr, with progress, and --json stays JSON on stdout", async () => {
   const assembly = synthUsers(workDir, { Engineer: { userId: 'u-data-engineer' } });

@@ -66,14 +66,22 @@ export function policiesOf(resource: { DeletionPolicy?: unknown; UpdateReplacePo
 }
 
 /**
- * Why CloudFormation sends no Delete on this occasion (DELETE_SKIPPED), or
- * undefined when it sends one.
+ * The attribute and value that keep CloudFormation from sending a Delete on
+ * this occasion (`DeletionPolicy Retain`, say), or undefined when it sends one.
  */
-export function retainedBecause(policies: ResourcePolicies, occasion: DeleteOccasion): string | undefined {
+export function retainingPolicy(policies: ResourcePolicies, occasion: DeleteOccasion): string | undefined {
   const replacement = occasion === 'replaced' || occasion === 'rollback-of-replacement';
   const attribute = replacement ? 'UpdateReplacePolicy' : 'DeletionPolicy';
   const policy = replacement ? policies.updateReplacePolicy : policies.deletionPolicy;
   const retains = policy === 'Retain' || (policy === 'RetainExceptOnCreate' && occasion !== 'rollback-of-create');
-  if (!retains) return undefined;
-  return `${attribute} ${policy}: CloudFormation keeps the resource as it is and sends its handler no Delete`;
+  return retains ? `${attribute} ${policy}` : undefined;
+}
+
+/**
+ * Why CloudFormation sends no Delete on this occasion (DELETE_SKIPPED), or
+ * undefined when it sends one.
+ */
+export function retainedBecause(policies: ResourcePolicies, occasion: DeleteOccasion): string | undefined {
+  const policy = retainingPolicy(policies, occasion);
+  return policy && `${policy}: CloudFormation keeps the resource as it is and sends its handler no Delete`;
 }

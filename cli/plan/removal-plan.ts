@@ -11,6 +11,7 @@ import { parsePhysicalId } from '../../lambda/physical-id';
 import { PROPERTY_NAMES } from '../../lambda/resource-properties';
 import { failure, LifecycleError } from '../../lambda/user-lifecycle';
 import { type StackUsers, type UserResource, usersOf } from '../../toolkit/cloud-assembly';
+import { retainingPolicy } from '../../toolkit/deletion-policy';
 import type { FinspaceReader } from '../../toolkit/finspace-reader';
 import { resolveProperties, UnresolvableError } from '../../toolkit/resolve-properties';
 import type { DeployedStack } from './deployed-stacks';
@@ -49,8 +50,6 @@ export interface RemovalPlan {
   /** Why it could not be read (the removal stands either way). */
   readonly statusError?: string;
 }
-
-const RETAIN_POLICIES = new Set(['Retain', 'RetainExceptOnCreate']);
 
 interface UserKey {
   readonly environmentId: string;
@@ -105,24 +104,23 @@ export async function planRemovals(
       const now = declaredById.get(old.logicalId);
       const issued = parsePhysicalId(physicalId);
       let cause: RemovalPlan['cause'];
-      let policy: string | undefined;
+      let keptBy: string | undefined;
       if (!now) {
         cause = 'removed';
-        policy = old.deletionPolicy;
+        keptBy = retainingPolicy(old, 'removed');
       } else {
         // A replacement: the handler's physical id names the user; a new one is a new physical resource.
         if (!issued || !now.user) continue; // never created, or the new user is the deploy's to know
         if (issued.environmentId === now.user.environmentId && issued.userId === now.user.userId) continue;
         cause = 'replaced';
         // CloudFormation applies the template it deploys: the new resource's UpdateReplacePolicy.
-        policy = now.resource.updateReplacePolicy;
+        keptBy = retainingPolicy(now.resource, 'replaced');
       }
       const base = { stackName: stack.stackName, path: old.path, logicalId: old.logicalId, cause, ...issued };
       const resolved = resolvedDeployed(old, deployed, stack, context);
       let removal: RemovalPlan;
-      if (policy !== undefined && RETAIN_POLICIES.has(policy)) {
-        const attribute = cause === 'removed' ? 'DeletionPolicy' : 'UpdateReplacePolicy';
-        removal = { ...base, outcome: 'kept-by-cloudformation', keptBy: `${attribute} ${policy}` };
+      if (keptBy !== undefined) {
+        removal = { ...base, outcome: 'kept-by-cloudformation', keptBy };
       } else if (!issued) {
         removal = { ...base, outcome: 'nothing' };
       } else {

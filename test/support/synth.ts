@@ -1,5 +1,6 @@
 // Synthesizes apps into a test's work directory the way the CDK CLI does
 // (with construct paths in the metadata), each into a directory of its own.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { FinspaceUserType } from '../../lib';
@@ -33,4 +34,32 @@ export function synthUsers(workDir: string, users: Record<string, Partial<UserSp
     // CloudFormation wants at least one resource; a stack with no users keeps a placeholder.
     if (Object.keys(users).length === 0) new CfnWaitConditionHandle(stack, 'Placeholder');
   });
+}
+
+/** A template resource as written to the cloud assembly. */
+export interface TemplateResource {
+  Metadata?: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+/**
+ * Edits, in the assembly, the one resource of stack `stackName` whose construct path starts with
+ * `pathPrefix`: what a template edited after synth (or made by another tool) holds, where the construct
+ * itself would refuse it.
+ */
+export function editTemplateResource(
+  cdkOut: string,
+  stackName: string,
+  pathPrefix: string,
+  edit: (resource: TemplateResource) => void,
+): void {
+  const file = join(cdkOut, `${stackName}.template.json`);
+  const template = JSON.parse(readFileSync(file, 'utf8')) as { Resources: Record<string, TemplateResource> };
+  const found = Object.values(template.Resources).filter((r) =>
+    String(r.Metadata?.['aws:cdk:path']).startsWith(pathPrefix),
+  );
+  if (found.length !== 1) throw new Error(`${pathPrefix}: ${found.length} resources in ${file}, not one`);
+  edit(found[0]);
+  writeFileSync(file, JSON.stringify(template));
 }
