@@ -279,8 +279,10 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
             progress(`${stack.stackName}: ${inFlight} resource event${inFlight === 1 ? '' : 's'} in progress`);
           },
         });
-        // After a rollback the previous declaration, and its handler, is what stands.
-        state[stack.stackName] = result.status === 'COMPLETE' ? { ...result.deployed, handler } : result.deployed;
+        // After a rollback the previous declaration, and its handler, is what stands. A deploy that sends no
+        // event (an upgrade of the library alone, say) still deploys the template's function: its handler stands.
+        const deployedHandler = result.status === 'COMPLETE' || result.status === 'NO_CHANGES';
+        state[stack.stackName] = deployedHandler ? { ...result.deployed, handler } : result.deployed;
         saveDeployState(stateFile, state);
         outcomes.push({
           stackName: stack.stackName,
