@@ -137,13 +137,12 @@ export function snapshotTable(
     reason:
       'Snapshots of user names live a day at most; point-in-time recovery would keep copies of them for weeks, and nothing in the table is worth recovering.',
   };
-  // `acknowledge` exists from aws-cdk-lib 2.252 on (cdk-nag 3 reads it). An older aws-cdk-lib runs cdk-nag 2,
-  // which reads the same acknowledgement from the resource's `cdk_nag` metadata (what its NagSuppressions writes).
+  // cdk-nag 3 reads `Validations` acknowledgements (aws-cdk-lib 2.252 on); cdk-nag 2, which an app may run with
+  // any aws-cdk-lib, reads the resource's `cdk_nag` metadata (what its NagSuppressions writes). Both, then.
   if (typeof cdk.Validations?.prototype?.acknowledge === 'function') {
     cdk.Validations.of(table).acknowledge(pointInTimeRecovery);
-  } else {
-    (table.node.defaultChild as cdk.CfnResource).addMetadata('cdk_nag', { rules_to_suppress: [pointInTimeRecovery] });
   }
+  (table.node.defaultChild as cdk.CfnResource).addMetadata('cdk_nag', { rules_to_suppress: [pointInTimeRecovery] });
   handlerRole.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],

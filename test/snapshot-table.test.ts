@@ -198,3 +198,14 @@ describe('judged as IAM would, the synthesized policy', () => {
     expect(Buffer.byteLength(JSON.stringify(resolved))).toBeLessThan(2_000);
   });
 });
+
+test('no point-in-time recovery, on purpose: acknowledged for cdk-nag 3 (Validations) and for cdk-nag 2 (cdk_nag metadata)', () => {
+  const stack = stackWith();
+  const table = tableOf(Template.fromStack(stack));
+  expect(table.Properties.PointInTimeRecoverySpecification).toBeUndefined();
+  expect(table.Metadata.cdk_nag).toEqual({
+    rules_to_suppress: [
+      { id: 'AwsSolutions-DDB3', reason: expect.stringMatching(/point-in-time recovery would keep copies/) },
+    ],
+  });
+});
