@@ -180,23 +180,26 @@ test('re-importing an unchanged environment writes the same bytes; a change is a
   expect(second).toHaveLength(firstLines.length);
   const changed = second.filter((line, i) => line !== firstLines[i]);
   expect(changed).toEqual(["      lastName: 'Administrator',"]);
-  expect(second).toContain("    new FinspaceUser(this, 'PlatformAdmin', {");
+  expect(second).toContain("    new FinspaceUser(this, 'User_u-admin', {");
 
-  // A fresh import (no earlier file) of the renamed user derives the id from the new name.
+  // A fresh import (no earlier file) of the renamed user gives it the same id: ids never follow names.
   const fresh = join(workDir, 'fresh.ts');
   await runImportCommand('--out', fresh);
-  expect(readFileSync(fresh, 'utf8')).toContain("new FinspaceUser(this, 'PlatformAdministrator', {");
+  expect(readFileSync(fresh, 'utf8')).toContain("new FinspaceUser(this, 'User_u-admin', {");
 });
 
-test('construct ids are unique and stable: same-name users are told apart by their user ids', async () => {
+test('construct ids come from user ids, never from names (they become logical ids, which logs and events show), and are unique', async () => {
   const out = join(workDir, 'users.ts');
   await runImportCommand('--out', out);
   const source = readFileSync(out, 'utf8');
   const ids = [...source.matchAll(/new FinspaceUser\(this, '([^']+)'/g)].map((m) => m[1]);
   expect(new Set(ids).size).toBe(USERS);
-  expect(ids).toEqual(expect.arrayContaining(['AdaLovelace_u-twin-a', 'AdaLovelace_u-twin-b', 'PlatformAdmin']));
-  // Users without names (and with names in no Latin letters) are named by their user ids.
-  expect(ids).toContain(`User_${userIdOf(7)}`);
+  expect(ids).toEqual(
+    expect.arrayContaining(['User_u-twin-a', 'User_u-twin-b', 'User_u-admin', `User_${userIdOf(7)}`]),
+  );
+  // the names are in the code (declared), but in no id: every id is the user's
+  expect(source).toContain("lastName: 'Lovelace'");
+  expect(ids.filter((id) => !/^User_/.test(id))).toEqual([]);
   // Order: by user id, whatever the names.
   const userIds = [...source.matchAll(/userId: '([^']+)'/g)].map((m) => m[1]);
   expect(userIds).toEqual([...userIds].sort());
@@ -225,7 +228,7 @@ test('a principal kept with API access disabled is left unmanaged, with a commen
     source.indexOf("'u-stale-principal'"),
   );
   expect(block).toContain(PIPELINE_ROLE);
-  expect(block).toContain("new FinspaceUser(this, 'StalePrincipal', {");
+  expect(block).toContain("new FinspaceUser(this, 'User_u-stale-principal', {");
   expect(source.slice(source.indexOf("'u-stale-principal'")).split('});')[0]).not.toContain('apiAccessPrincipal');
 });
 

@@ -1,6 +1,8 @@
-// Construct ids for imported users and roles: readable (from the names, or
-// the user id), stable (an id already in the previous output is kept, so a
-// user renamed in FinSpace keeps its CloudFormation resource) and unique.
+// Construct ids for imported users and roles: from the user id, never from
+// the names (a construct id becomes the resource's logical id, which
+// CloudFormation's events, the handler's log lines and every report show,
+// where names must not be), stable (an id already in the previous output is
+// kept, so a user keeps its CloudFormation resource) and unique.
 import { parseTsString, TS_STRING_PATTERN } from './ts-literal';
 
 /** ASCII words of a text: accents folded (José → Jose), anything else a separator. */
@@ -14,13 +16,8 @@ function words(text: string): string[] {
 
 const pascal = (parts: readonly string[]) => parts.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 
-/** At most this many characters from names, so that paths stay readable. */
-const MAX_NAME_ID = 48;
-
-/** `AdaLovelace` from the names; `User_<id>` when there are none (or none in Latin letters). */
-export function userBaseId(userId: string, names?: { firstName?: string; lastName?: string }): string {
-  const fromNames = pascal(words(`${names?.firstName ?? ''} ${names?.lastName ?? ''}`)).slice(0, MAX_NAME_ID);
-  if (/^[A-Za-z]/.test(fromNames)) return fromNames;
+/** `User_<id>`: a user's base construct id, whatever its names. */
+export function userBaseId(userId: string): string {
   return `User_${safeUserId(userId)}`;
 }
 

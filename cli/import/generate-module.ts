@@ -156,7 +156,7 @@ export function generateModule(users: readonly GetUserOutput[], options: ModuleO
   const ids = assignUserIds(
     declarations.map((d) => ({
       userId: d.userId,
-      baseId: userBaseId(d.userId, options.names ? d : undefined),
+      baseId: userBaseId(d.userId),
     })),
     options.previousIds ?? new Map(),
     new Set([ADMIN_ROLE_ID]),
