@@ -11,6 +11,9 @@ export interface UserRow {
   readonly userId: string;
   readonly before?: GetUserOutput;
   readonly after?: GetUserOutput;
+  /** Why the user's environment could not be read before (or after) the deploy: the row is then unknown, not missing. */
+  readonly beforeError?: string;
+  readonly afterError?: string;
 }
 
 function time(at: number): string {
@@ -71,7 +74,8 @@ export class Spinner {
 
 const NAME_COLUMN = 1;
 
-function describe(user: GetUserOutput | undefined): string[] {
+function describe(user: GetUserOutput | undefined, error: string | undefined): string[] {
+  if (error !== undefined) return ['(cannot read)', '', '', '', ''];
   if (!user) return ['(missing)', '', '', '', ''];
   return [
     user.type ?? '',
@@ -92,8 +96,8 @@ export function usersTable(rows: readonly UserRow[], options: RenderOptions): st
   const header = ['resource', 'user', 'when', 'type', 'name', 'API access', 'API principal', 'status'];
   const lines: string[][] = [header];
   for (const row of rows) {
-    const before = describe(row.before);
-    const after = describe(row.after);
+    const before = describe(row.before, row.beforeError);
+    const after = describe(row.after, row.afterError);
     const printedAfter = shown(after, options);
     lines.push([row.path, row.userId, 'before', ...shown(before, options)]);
     lines.push(['', '', 'after', ...printedAfter.map((cell, i) => (after[i] !== before[i] ? `${cell} *` : cell))]);
@@ -104,5 +108,13 @@ export function usersTable(rows: readonly UserRow[], options: RenderOptions): st
       .map((c, i) => (c ?? '').padEnd(widths[i]))
       .join('  ')
       .trimEnd();
-  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.slice(1).map(format)].join('\n');
+  const reasons = [...new Set(rows.flatMap((row) => [row.beforeError, row.afterError]))].filter(
+    (reason): reason is string => reason !== undefined,
+  );
+  return [
+    format(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...lines.slice(1).map(format),
+    ...reasons.map((reason) => `\n(cannot read): ${reason}`),
+  ].join('\n');
 }

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { GetUserOutput } from '../finspace/client';
 import { ADMIN_ROLES_ENV, ADMIN_ROLES_SEPARATOR, LOG_GROUP_ENV, STACK_ID_ENV } from '../lambda/consts';
 import { PROPERTY_NAMES, RESOURCE_TYPE } from '../lambda/resource-properties';
+import { LifecycleError } from '../lambda/user-lifecycle';
 import { readStacks, type StackUsers } from '../toolkit/cloud-assembly';
 import type { UserRow } from './deploy-report';
 import { deployedStack, loadDeployState, preserveHandler, saveDeployState } from './deploy-state';
@@ -186,25 +187,37 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
       touched.set(`${t.environmentId}\n${t.userId}`, { path: r.path, target: t, userId: t.userId });
     }
   }
-  const snapshot = async (): Promise<Map<string, GetUserOutput>> => {
-    const all = new Map<string, GetUserOutput>();
-    if (options.readUsers === false) return all;
+  const readKey = (target: ReadTarget) => `${target.environmentId}\n${target.adminRoleArn}\n${target.externalId ?? ''}`;
+  /** Every touched environment's users, and why an environment could not be read (by its read key). */
+  const snapshot = async (): Promise<{ users: Map<string, GetUserOutput>; unreadable: Map<string, string> }> => {
+    const users = new Map<string, GetUserOutput>();
+    const unreadable = new Map<string, string>();
+    if (options.readUsers === false) return { users, unreadable };
     const seen = new Set<string>();
     for (const { target } of touched.values()) {
-      const key = `${target.environmentId}\n${target.adminRoleArn}\n${target.externalId ?? ''}`;
+      const key = readKey(target);
       if (seen.has(key)) continue;
       seen.add(key);
       try {
         for (const [id, user] of await reader.listUsers(target)) {
           // The e-mail address is personal data nobody declared here: it stays out of the output.
           const { emailAddress: _, ...shown } = user;
-          all.set(`${target.environmentId}\n${id}`, shown);
+          users.set(`${target.environmentId}\n${id}`, shown);
         }
-      } catch {
-        // unreadable (no such environment, admin role not mapped): shown as missing
+      } catch (error) {
+        // Unreadable (the admin role not trusting the handler, no such environment): said, never shown as missing.
+        // A LifecycleError's message already names the call and the service's error (`AssumeRole ...: AccessDenied: ...`).
+        unreadable.set(
+          key,
+          error instanceof LifecycleError
+            ? error.message
+            : error instanceof Error
+              ? `${error.name}: ${error.message}`
+              : String(error),
+        );
       }
     }
-    return all;
+    return { users, unreadable };
   };
 
   const outcomes: StackOutcome[] = [];
@@ -298,12 +311,18 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
 
     progress('reading FinSpace users');
     const after = await snapshot();
-    const users: UserRow[] = [...touched.entries()].map(([key, t]) => ({
-      path: t.path,
-      userId: t.userId,
-      before: before.get(key),
-      after: after.get(key),
-    }));
+    const users: UserRow[] = [...touched.entries()].map(([key, t]) => {
+      const beforeError = before.unreadable.get(readKey(t.target));
+      const afterError = after.unreadable.get(readKey(t.target));
+      return {
+        path: t.path,
+        userId: t.userId,
+        before: before.users.get(key),
+        after: after.users.get(key),
+        ...(beforeError === undefined ? {} : { beforeError }),
+        ...(afterError === undefined ? {} : { afterError }),
+      };
+    });
     const ok =
       outcomes.every((o) => o.status === 'COMPLETE' || o.status === 'NO_CHANGES') && outcomes.every((o) => !o.reason);
     return { ok, endpoint, stacks: outcomes, users, ...(emulator ? { seeded: emulator.seeded } : {}) };

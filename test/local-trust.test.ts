@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { FinspaceUser, FinspaceUserType } from '../lib';
 import type { EmulatorState } from '../local/emulator-state';
 import { evaluatePolicy, parsePolicy, type PolicyRequest } from '../local/iam-policy';
+import { usersTable } from '../local/deploy-report';
 import { localDeploy } from '../local/local-deploy';
 import { trustPolicyKind } from '../local/role-trust';
 import { seededTrustPolicy } from '../local/seed';
@@ -222,6 +223,28 @@ describe('a local deploy', () => {
     expect(state().environments[ENVIRONMENT]['u-quant-analyst'].lastName).toBe('Lovelace');
     // (Its rollback Update finds no snapshot and, with today's handler, writes the previous declaration again
     // through the same admin role: UPDATE_ROLLBACK_FAILED, as in AWS.)
+  });
+
+  test('with trust narrowed and nothing to deploy, the report says the users cannot be read, and why: never missing', async () => {
+    const cdkOut = synthManagedElsewhere('Lovelace');
+    expect((await localDeploy({ projectDir: workDir, cdkOut })).ok).toBe(true);
+    const edited = state();
+    (edited.roles[ADMIN_ROLE].trustPolicy as TrustPolicy).Statement[0].Condition.ArnEquals['aws:PrincipalArn'] = OTHER;
+    writeFileSync(stateFile(), JSON.stringify(edited));
+    const result = await localDeploy({ projectDir: workDir, cdkOut });
+    expect(result.stacks[0].status).toBe('NO_CHANGES');
+    expect(result.users).toEqual([
+      expect.objectContaining({
+        userId: 'u-quant-analyst',
+        before: undefined,
+        beforeError: expect.stringMatching(/AccessDenied.*is not authorized to perform: sts:AssumeRole/),
+        afterError: expect.stringMatching(/AccessDenied/),
+      }),
+    ]);
+    const table = usersTable(result.users, { showNames: false });
+    expect(table).toMatch(/^\S+\s+u-quant-analyst\s+before\s+\(cannot read\)/m);
+    expect(table).not.toContain('(missing)');
+    expect(table).toMatch(/\(cannot read\): AssumeRole \S+: AccessDenied: .*sts:AssumeRole on resource: /);
   });
 
   test('an admin role the app defines is judged by its template trust policy: without the handler, the first deploy fails and rolls back', async () => {
