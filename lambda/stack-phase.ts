@@ -85,22 +85,25 @@ export function requestTypeProblem(requestType: RequestType, status: string): st
 }
 
 /**
- * When the stack's current phase began (epoch milliseconds): CloudFormation
- * sent none of its events earlier. Where it cannot be known exactly (the stack's
- * event of this status not yet visible), an earlier time: an event is then
- * taken for the current phase's rather than refused.
+ * When the stack's current phase began (epoch milliseconds), as DescribeStacks
+ * says it without another call: the stack's creation for its first operation
+ * and that operation's rollback (no earlier phase sent a Create, nor a Delete),
+ * an update's LastUpdatedTime; undefined for the other phases.
  */
-export async function phaseStart(stackId: string, stack: StackDescription, deps: PhaseDeps): Promise<number> {
+function describedPhaseStart(stack: StackDescription): number | undefined {
+  if (stack.status === 'CREATE_IN_PROGRESS' || stack.status === 'ROLLBACK_IN_PROGRESS') return stack.creationTime ?? 0;
+  if (stack.status === 'UPDATE_IN_PROGRESS') return stack.lastUpdatedTime;
+  return undefined;
+}
+
+/**
+ * When the stack's current phase began (epoch milliseconds): CloudFormation
+ * sent none of its events earlier. From the stack's own event of its status;
+ * where that cannot be found (not visible yet, say), an earlier time: an event
+ * is then taken for the current phase's rather than refused.
+ */
+export async function phaseStartFromEvents(stackId: string, stack: StackDescription, deps: PhaseDeps): Promise<number> {
   const operationTime = stack.lastUpdatedTime ?? stack.creationTime ?? 0;
-  switch (stack.status) {
-    case 'CREATE_IN_PROGRESS':
-    case 'ROLLBACK_IN_PROGRESS':
-      // The stack's first operation and its rollback: no earlier phase sent a Create, nor a Delete.
-      return stack.creationTime ?? 0;
-    case 'UPDATE_IN_PROGRESS':
-      // The update's start (an update sets it as it begins; before it, the previous operation's is earlier still).
-      if (stack.lastUpdatedTime !== undefined) return stack.lastUpdatedTime;
-  }
   const key = [stackId, stack.status, operationTime].join('\n');
   const cached = deps.phaseStarts?.get(key);
   if (cached !== undefined) return cached;
@@ -161,7 +164,14 @@ export async function notOfPhaseReason(
   if (sentBy === undefined) {
     return "its ResponseURL carries no signing time (X-Amz-Date or Expires), so it cannot be told from a late run of an earlier phase's event";
   }
-  const began = await phaseStart(event.StackId, stack, deps);
+  const described = describedPhaseStart(stack);
+  if (described !== undefined && sentBy + CLOCK_TOLERANCE_MS >= described) return undefined;
+  // Refused only on the stack's own record of the phase's start: an update's LastUpdatedTime (which documents
+  // only "the time the stack was last updated") is trusted to let an event through, not to refuse one.
+  const began =
+    described !== undefined && stack.status !== 'UPDATE_IN_PROGRESS'
+      ? described
+      : await phaseStartFromEvents(event.StackId, stack, deps);
   if (sentBy + CLOCK_TOLERANCE_MS >= began) return undefined;
   return (
     `CloudFormation sent it by ${new Date(sentBy).toISOString()}, before the stack's current phase ` +

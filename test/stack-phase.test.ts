@@ -205,6 +205,18 @@ describe('when the current phase began', () => {
     expect(calls()).not.toContain('stackEvents');
   });
 
+  test("an update's LastUpdatedTime lets an event through, but refuses none: a refusal is the stack event's", async () => {
+    const { outbound, run, wait, enter, send, calls, outcomes } = setup();
+    enter('UPDATE_IN_PROGRESS');
+    wait(10_000);
+    const genuine = send(updateEvent(PHYSICAL_ID, Y, X));
+    // were LastUpdatedTime set later than the update's stack event, a genuine event would still be served
+    outbound.lastUpdatedTime = SENT_AT + 60_000;
+    await run(genuine);
+    expect(outcomes).toEqual(['updated']);
+    expect(calls().filter((c) => c === 'stackEvents')).toHaveLength(1);
+  });
+
   test('an update without a LastUpdatedTime: its stack event', async () => {
     const { outbound, run, send, calls, outcomes } = setup();
     outbound.lastUpdatedTime = undefined;
