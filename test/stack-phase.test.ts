@@ -123,6 +123,43 @@ describe('a forward event run late while its own deploy rolls back: it has the s
     expect(live().apiAccessPrincipalArn).toBe(CONTRACTOR);
   });
 
+  test('a flip-flop whose second deploy fails: its genuine rollback restores what that deploy replaced', async () => {
+    const { run, wait, enter, send, live, outcomes } = setup();
+    const Z = properties({ Type: 'SUPER_USER', ApiAccess: 'ENABLED', ApiAccessPrincipalArn: CONTRACTOR });
+    enter('UPDATE_IN_PROGRESS');
+    await run(send(updateEvent(PHYSICAL_ID, Y, Z))); // D1: Z to Y
+    wait(MINUTE);
+    enter('UPDATE_COMPLETE');
+    wait(MINUTE);
+    enter('UPDATE_IN_PROGRESS');
+    await run(send(updateEvent(PHYSICAL_ID, Z, Y))); // D2: back to Z, and it fails elsewhere
+    expect(live().apiAccessPrincipalArn).toBe(CONTRACTOR);
+    wait(5_000);
+    enter('UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(send(updateEvent(PHYSICAL_ID, Y, Z)));
+    expect(outcomes).toEqual(['updated', 'updated', 'restored']);
+    expect(live().apiAccessPrincipalArn).toBe(PIPELINE);
+  });
+
+  test("a warm instance's phase start of one rollback is not another operation's", async () => {
+    const { run, wait, enter, send, live, outcomes } = setup();
+    enter('UPDATE_IN_PROGRESS');
+    await run(send(updateEvent(PHYSICAL_ID, Y, X))); // D1, which fails elsewhere
+    wait(5_000);
+    enter('UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(send(updateEvent(PHYSICAL_ID, X, Y))); // kept by the instance: D1's rollback began then
+    enter('UPDATE_ROLLBACK_COMPLETE');
+    wait(MINUTE);
+    enter('UPDATE_IN_PROGRESS'); // D3 is D1 again, and fails too
+    wait(1_000);
+    const e3 = send(updateEvent(PHYSICAL_ID, Y, X));
+    wait(5_000);
+    enter('UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(e3); // sent after D1's rollback began, but before D3's
+    expect(outcomes).toEqual(['updated', 'restored', 'late']);
+    expect(live().apiAccessPrincipalArn).toBe(CONTRACTOR);
+  });
+
   test('an event signed by a clock a little behind the one that began the phase is the phase’s: never refused', async () => {
     const { run, wait, enter, live, outcomes } = setup();
     await run(sentAt(updateEvent(PHYSICAL_ID, Y, X), SENT_AT));
