@@ -17,7 +17,14 @@ import {
   STACK_ID_ENV,
 } from './consts';
 import { roleSessionName } from './role-session';
-import type { Outbound, StackResource, StoredItem, StoredRevision } from './outbound';
+import type {
+  Outbound,
+  StackDescription,
+  StackEventsPage,
+  StackResource,
+  StoredItem,
+  StoredRevision,
+} from './outbound';
 import { FinspaceDataClient } from '../finspace/client';
 
 /** Reads AWS_MAX_ATTEMPTS as the SDK does, with a default that rides out a stack-wide burst. */
@@ -98,7 +105,8 @@ export function awsOutbound(env: NodeJS.ProcessEnv = process.env, stsCredentials
     getUser: (credentials, input, signal) => finspace(credentials).getUser(input, { abortSignal: signal }),
     updateUser: (credentials, input, signal) => finspace(credentials).updateUser(input, { abortSignal: signal }),
     disableUser: (credentials, input, signal) => finspace(credentials).disableUser(input, { abortSignal: signal }),
-    stackStatus: (stackId, signal) => services().stackStatus(stackId, signal),
+    describeStack: (stackId, signal) => services().describeStack(stackId, signal),
+    stackEvents: (stackId, nextToken, signal) => services().stackEvents(stackId, nextToken, signal),
     stackResource: (stackId, logicalId, signal) => services().stackResource(stackId, logicalId, signal),
     getItem: (key, signal) => services().getItem(key, signal),
     putItem: (item, expected, signal) => services().putItem(item, expected, signal),
@@ -126,13 +134,38 @@ function makeStackServices(config: ServiceConfig, tableName: string | undefined)
     return tableName;
   };
   return {
-    async stackStatus(stackId: string, signal?: AbortSignal): Promise<string> {
+    async describeStack(stackId: string, signal?: AbortSignal): Promise<StackDescription> {
       const { Stacks } = await cloudformation.send(new cfn.DescribeStacksCommand({ StackName: stackId }), {
         abortSignal: signal,
       });
-      const status = Stacks?.[0]?.StackStatus;
-      if (!status) throw new Error(`DescribeStacks returned no status for ${stackId}`);
-      return status;
+      const stack = Stacks?.[0];
+      if (!stack?.StackStatus) throw new Error(`DescribeStacks returned no status for ${stackId}`);
+      return {
+        status: stack.StackStatus,
+        creationTime: stack.CreationTime?.getTime(),
+        lastUpdatedTime: stack.LastUpdatedTime?.getTime(),
+      };
+    },
+    async stackEvents(stackId: string, nextToken?: string, signal?: AbortSignal): Promise<StackEventsPage> {
+      const page = await cloudformation.send(
+        new cfn.DescribeStackEventsCommand({ StackName: stackId, NextToken: nextToken }),
+        { abortSignal: signal },
+      );
+      return {
+        events: (page.StackEvents ?? []).flatMap((e) =>
+          e.Timestamp === undefined
+            ? []
+            : [
+                {
+                  resourceType: e.ResourceType,
+                  physicalResourceId: e.PhysicalResourceId,
+                  resourceStatus: e.ResourceStatus,
+                  timestamp: e.Timestamp.getTime(),
+                },
+              ],
+        ),
+        nextToken: page.NextToken,
+      };
     },
     async stackResource(stackId: string, logicalId: string, signal?: AbortSignal): Promise<StackResource | undefined> {
       let detail;

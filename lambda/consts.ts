@@ -78,20 +78,28 @@ export const SERVICE_TIMEOUT_SECONDS = REDELIVERY_WINDOW_SECONDS + 60;
 
 /**
  * What we allow for the rest of a stack operation between a FinspaceUser's
- * forward event and the rollback event that undoes it: CloudFormation's
- * longest wait for one custom resource (the maximum `ServiceTimeout`). A stack
- * whose other resources hold an operation longer than that between the two
- * gets no restore for the user: its rollback then writes nothing and logs
- * `no-snapshot` (the record expired).
+ * forward event and the rollback event that undoes it: 12 hours. CloudFormation
+ * bounds no stack update as a whole: each resource waits up to its own limit
+ * (a custom resource its ServiceTimeout, at most an hour; a CreationPolicy or a
+ * WaitCondition at most 12 hours, the longest wait a template can ask for),
+ * and a failed update's rollback waits for the other resources' updates back
+ * before it reaches ours. The stack's TimeoutInMinutes is not used: it bounds
+ * only a stack's creation, not an update nor the rollback after it. Longer
+ * would keep the before-values longer, names among them (only declared fields
+ * that a deploy changes); shorter would leave a slow stack's failed deploy in
+ * FinSpace. A rollback event that comes later finds the record expired: it
+ * writes nothing, logs `no-snapshot` and answers SUCCESS, so the stack's
+ * rollback completes with the failed deploy's values left in FinSpace.
  */
-export const OPERATION_ALLOWANCE_SECONDS = 60 * 60;
+export const OPERATION_ALLOWANCE_SECONDS = 12 * 60 * 60;
 
 /**
  * How long a change record (lambda/change-record.ts: the before-values a
  * rollback writes back) is kept: a late run of the forward event that wrote
  * it, the rest of the operation, then the late runs of the rollback event
- * that uses it. 82 minutes; the handler treats an older record as absent, and
- * DynamoDB deletes it within about two days of that (its TTL is best effort).
+ * that uses it. 12 hours 22 minutes; the handler treats an older record as
+ * absent, and DynamoDB deletes it within about two days of that (its TTL is
+ * best effort). A later write of the user through the same resource replaces it sooner.
  */
 export const RECORD_TTL_SECONDS = REDELIVERY_WINDOW_SECONDS + OPERATION_ALLOWANCE_SECONDS + REDELIVERY_WINDOW_SECONDS;
 

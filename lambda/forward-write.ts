@@ -6,7 +6,9 @@
 //      role out (lockout.ts);
 //   3. store the change record (the before-values of the fields this change
 //      declares and alters), on condition that nothing else wrote it since 1:
-//      nothing is written to FinSpace unless it is stored;
+//      nothing is written to FinSpace unless it is stored. If the condition
+//      fails because another run of this same event (Lambda delivers at least
+//      once, and may run two at a time) stored it, go on as that run's redelivery;
 //   4. claim the user for this resource (a Create or a replacement), then
 //      UpdateUser with the declared fields;
 //   5. mark the record applied, on condition that nothing wrote it since 3. If
@@ -73,24 +75,42 @@ export async function applyForward(
   if (lockout) throw new LifecycleError(`UpdateUser ${userId}: ${lockout}`);
   // A redelivery of this event before it marked its write: the record it stored stands.
   const kept = mine !== undefined && stored.record !== undefined ? stored.record : undefined;
-  const record = kept ?? (await storeChange(event, declaration, live, stored, deps, options));
+  let record = kept ?? (await storeChange(event, declaration, live, stored, deps, options));
+  if (record === undefined) {
+    // Something wrote the record since step 1: a rollback, or another run of this very event.
+    const again = (await readChange(key, userId, deps)).record;
+    if (again?.change?.requestId !== event.RequestId) {
+      throw new LifecycleError(
+        `UpdateUser ${userId}: the change record of this resource changed while this event ran (a rollback, or ` +
+          'another event of this resource); nothing was written',
+      );
+    }
+    if (again.change.state === 'restored')
+      return { outcome: 'skipped', reason: 'a rollback has undone its change already' };
+    if (again.change.state === 'applied') return { outcome: 'written' };
+    record = again;
+  }
   const change = record.change as ForwardChange;
 
   if (options.claim) await claimUser(event, declaration, deps);
-  await finspace('UpdateUser', (credentials) =>
-    deps.outbound.updateUser(
-      credentials,
-      {
-        userId,
-        type: declaration.type,
-        firstName: declaration.firstName,
-        lastName: declaration.lastName,
-        apiAccess: declaration.apiAccess,
-        apiAccessPrincipalArn: declaration.apiAccessPrincipalArn,
-        clientToken: options.clientToken,
-      },
-      deps.signal,
-    ),
+  await finspace(
+    'UpdateUser',
+    (credentials) =>
+      deps.outbound.updateUser(
+        credentials,
+        {
+          userId,
+          type: declaration.type,
+          firstName: declaration.firstName,
+          lastName: declaration.lastName,
+          apiAccess: declaration.apiAccess,
+          apiAccessPrincipalArn: declaration.apiAccessPrincipalArn,
+          clientToken: options.clientToken,
+        },
+        deps.signal,
+      ),
+    // The names written over may be echoed too.
+    [live.firstName, live.lastName],
   );
 
   const applied: ChangeRecord = { ...record, change: { ...change, state: 'applied' }, rev: newRevision() };
@@ -107,7 +127,10 @@ export async function applyForward(
   );
 }
 
-/** Step 3: the change record of this event, stored on condition that the record read in step 1 is still there. */
+/**
+ * Step 3: the change record of this event, stored on condition that the record
+ * read in step 1 is still there; undefined when it is not (nothing stored).
+ */
 async function storeChange(
   event: LifecycleEvent,
   declaration: UserDeclaration,
@@ -115,7 +138,7 @@ async function storeChange(
   stored: StoredChange,
   deps: RestoreDeps,
   options: ForwardOptions,
-): Promise<ChangeRecord> {
+): Promise<ChangeRecord | undefined> {
   const { before, unkept } = beforeOf(live, declaration);
   if (unkept.length > 0) {
     deps.notice?.(`before-values that break the model are not kept (no rollback writes them): ${unkept.join(', ')}`);
@@ -135,11 +158,5 @@ async function storeChange(
     rev: newRevision(),
     expiresAt: recordExpiry(nowMs),
   };
-  if (!(await writeChange(next, stored.rev, declaration.userId, deps))) {
-    throw new LifecycleError(
-      `UpdateUser ${declaration.userId}: the change record of this resource changed while this event ran (a rollback, ` +
-        'or another run of this event); nothing was written',
-    );
-  }
-  return next;
+  return (await writeChange(next, stored.rev, declaration.userId, deps)) ? next : undefined;
 }

@@ -2,7 +2,8 @@
 // CloudFormation invokes it (asynchronously) and waits for the answer at the
 // event's ResponseURL, so every path ends in a response: an answer that is
 // never sent holds the stack until the resource's service timeout. State kept
-// across warm invocations: the network clients and the FinSpace credentials.
+// across warm invocations: the network clients, the FinSpace credentials and
+// when the stack's current phase began (no names, nothing secret).
 import { FinspaceCredentialsCache } from '../finspace/credentials';
 import {
   type CloudFormationEvent,
@@ -16,10 +17,11 @@ import { refuseForeignEvent } from './event-guard';
 import { failureReason, logGroupOf } from './failure-reason';
 import { lazyOutbound, type Outbound, putResponse } from './outbound';
 import { adminRoleArnsFrom } from './principal';
+import { PhaseStarts } from './stack-phase';
 import { type InvocationContext, timeBudget } from './time-budget';
 import { credentialsFetcher, onEvent, type Outcome } from './user-lifecycle';
 
-let warm: { outbound: Outbound; credentials: FinspaceCredentialsCache } | undefined;
+let warm: { outbound: Outbound; credentials: FinspaceCredentialsCache; phaseStarts: PhaseStarts } | undefined;
 
 /** Attempts at PUTting the response, and the pause before the first retry (doubled each time). */
 const RESPONSE_ATTEMPTS = 4;
@@ -60,7 +62,11 @@ async function answer(
   }
   if (!warm) {
     const outbound = lazyOutbound();
-    warm = { outbound, credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)) };
+    warm = {
+      outbound,
+      credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)),
+      phaseStarts: new PhaseStarts(),
+    };
   }
   // Identifiers only: properties hold names, which must never reach a log (nor the ResponseURL, a capability).
   const identifiers = {

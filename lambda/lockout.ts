@@ -6,7 +6,10 @@
 // refused before it is made, after a read of the live user, whether it comes
 // from a declaration, a rollback's restore or a Delete. Protected are the users
 // of every admin role the stack's resources use (a resource through admin role
-// B must not demote admin role A's user, on which other resources rely).
+// B must not demote admin role A's user, on which other resources rely). Nor
+// may a write give another user an admin role as its principal: which of two
+// users FinSpace maps a caller to is not documented, so the handler could lose
+// its own access, or act as that other user.
 import type { GetUserOutput, UpdateUserInput } from '../finspace/client';
 import { samePrincipal } from './principal';
 
@@ -52,6 +55,23 @@ const REMEDY = {
     'the rollback (skipping this resource).',
 } as const;
 
+/** The protected admin role that `write` names as the principal of `live`, a user whose principal it is not yet. */
+function principalTakenFrom(live: GetUserOutput, write: UserWrite, roles: readonly string[]): string | undefined {
+  const principal = write.apiAccessPrincipalArn;
+  if (principal === undefined) return undefined;
+  const role = roles.find((r) => samePrincipal(principal, r));
+  if (role === undefined) return undefined;
+  const current = live.apiAccessPrincipalArn;
+  return current !== undefined && samePrincipal(current, role) ? undefined : role;
+}
+
+/** How to go on when a write would give an admin role's principal to another user. */
+const TAKEOVER_REMEDY = {
+  declaration:
+    'Declare another apiAccessPrincipalArn for this user (a role no FinspaceUser of the stack uses as adminRole).',
+  restore: REMEDY.restore,
+} as const;
+
 /** Why UpdateUser with `write` must not be sent to the `live` user, or undefined. */
 export function updateLockoutReason(
   live: GetUserOutput,
@@ -60,6 +80,15 @@ export function updateLockoutReason(
   environmentId: string,
   by: keyof typeof REMEDY = 'declaration',
 ): string | undefined {
+  const taken = principalTakenFrom(live, write, roles);
+  if (taken !== undefined) {
+    return (
+      `refused: apiAccessPrincipalArn names the admin role ${taken}, through which this stack's handler obtains ` +
+      `FinSpace credentials for environment ${environmentId}, and this user is not that role's FinSpace user: ` +
+      'which of two users with one principal FinSpace maps the role to is not documented, so the handler could ' +
+      `lose its own access or act as this user. ${TAKEOVER_REMEDY[by]} Nothing was written.`
+    );
+  }
   const role = adminRoleOf(live, roles);
   if (role === undefined) return undefined;
   const changes = lockingChanges(write, role);

@@ -33,6 +33,29 @@ export interface StoredRevision {
   readonly rev: string | undefined;
 }
 
+/** What CloudFormation says of the handler's stack (DescribeStacks); times in epoch milliseconds. */
+export interface StackDescription {
+  readonly status: string;
+  readonly creationTime?: number;
+  /** CloudFormation's `LastUpdatedTime`: absent until the stack's first update. */
+  readonly lastUpdatedTime?: number;
+}
+
+/** One of the stack's events (DescribeStackEvents): a resource's, or the stack's own (its type AWS::CloudFormation::Stack). */
+export interface StackEventSummary {
+  readonly resourceType?: string;
+  readonly physicalResourceId?: string;
+  readonly resourceStatus?: string;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+}
+
+/** A page of the stack's events, newest first, and the token of the next (older) page if there is one. */
+export interface StackEventsPage {
+  readonly events: readonly StackEventSummary[];
+  readonly nextToken?: string;
+}
+
 /** What CloudFormation says of one resource of the stack (DescribeStackResource). */
 export interface StackResource {
   readonly resourceType: string;
@@ -72,8 +95,10 @@ export interface Outbound {
     input: UserStatusChangeInput,
     signal?: AbortSignal,
   ): Promise<UserIdOutput>;
-  /** The StackStatus of the handler's own stack (CloudFormation DescribeStacks). */
-  stackStatus(stackId: string, signal?: AbortSignal): Promise<string>;
+  /** The handler's own stack: its status and times (CloudFormation DescribeStacks). */
+  describeStack(stackId: string, signal?: AbortSignal): Promise<StackDescription>;
+  /** One page of the handler's own stack's events, newest first (CloudFormation DescribeStackEvents). */
+  stackEvents(stackId: string, nextToken?: string, signal?: AbortSignal): Promise<StackEventsPage>;
   /**
    * One resource of the handler's own stack (CloudFormation DescribeStackResource), or undefined when
    * CloudFormation says the stack has no resource of that logical id.
@@ -106,7 +131,8 @@ export function lazyOutbound(): Outbound {
     getUser: async (...args) => (await load()).getUser(...args),
     updateUser: async (...args) => (await load()).updateUser(...args),
     disableUser: async (...args) => (await load()).disableUser(...args),
-    stackStatus: async (...args) => (await load()).stackStatus(...args),
+    describeStack: async (...args) => (await load()).describeStack(...args),
+    stackEvents: async (...args) => (await load()).stackEvents(...args),
     stackResource: async (...args) => (await load()).stackResource(...args),
     getItem: async (...args) => (await load()).getItem(...args),
     putItem: async (...args) => (await load()).putItem(...args),

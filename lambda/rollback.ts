@@ -38,10 +38,15 @@ export const ROLLBACK_STATUSES: ReadonlySet<string> = new Set([
   'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
 ]);
 
-/** Runs a FinSpace call with the admin role's FinSpace credentials; a failure is named by `operation` and the user. */
+/**
+ * Runs a FinSpace call with the admin role's FinSpace credentials; a failure is
+ * named by `operation` and the user, with the names of the runner's declaration
+ * and every value in `masked` masked.
+ */
 export type FinspaceRunner = <T>(
   operation: string,
   call: (credentials: AwsCredentialIdentity) => Promise<T>,
+  masked?: readonly (string | null | undefined)[],
 ) => Promise<T>;
 
 export interface RestoreDeps extends StoreDeps {
@@ -182,22 +187,28 @@ export async function writeBack(
   clientToken: string,
 ): Promise<void> {
   const input = restoreInput(applied, before);
-  await finspace('UpdateUser', async (credentials) => {
-    const live = await deps.outbound.getUser(credentials, { userId: applied.userId }, deps.signal);
-    const roles = protectedRoles(applied.adminRoleArn, deps.adminRoleArns);
-    const lockout = updateLockoutReason(live, input, roles, applied.environmentId, 'restore');
-    if (lockout) throw new LifecycleError(`Restore ${applied.userId}: ${lockout}`);
-    if (Object.keys(input).length > 0) {
-      await deps.outbound.updateUser(credentials, { userId: applied.userId, ...input, clientToken }, deps.signal);
-    }
-    // A principal the change gave a user that had API access and no principal cannot be taken away
-    // again (FinSpace has no way to unset it), and that role may now get the user's credentials.
-    const after = { ...live, ...input };
-    if (before.apiAccessPrincipalArn === null && after.apiAccess === 'ENABLED' && after.apiAccessPrincipalArn) {
-      throw new LifecycleError(
-        `Restore ${applied.userId}: apiAccessPrincipalArn: the user had API access and no principal before this deploy, ` +
-          'and FinSpace cannot unset one: remove it (or disable API access) in FinSpace, then continue the rollback',
-      );
-    }
-  });
+  // An error that echoes a name must not carry it: the names written back, and the ones written over.
+  const names = [before.firstName, before.lastName, applied.firstName, applied.lastName];
+  await finspace(
+    'UpdateUser',
+    async (credentials) => {
+      const live = await deps.outbound.getUser(credentials, { userId: applied.userId }, deps.signal);
+      const roles = protectedRoles(applied.adminRoleArn, deps.adminRoleArns);
+      const lockout = updateLockoutReason(live, input, roles, applied.environmentId, 'restore');
+      if (lockout) throw new LifecycleError(`Restore ${applied.userId}: ${lockout}`);
+      if (Object.keys(input).length > 0) {
+        await deps.outbound.updateUser(credentials, { userId: applied.userId, ...input, clientToken }, deps.signal);
+      }
+      // A principal the change gave a user that had API access and no principal cannot be taken away
+      // again (FinSpace has no way to unset it), and that role may now get the user's credentials.
+      const after = { ...live, ...input };
+      if (before.apiAccessPrincipalArn === null && after.apiAccess === 'ENABLED' && after.apiAccessPrincipalArn) {
+        throw new LifecycleError(
+          `Restore ${applied.userId}: apiAccessPrincipalArn: the user had API access and no principal before this deploy, ` +
+            'and FinSpace cannot unset one: remove it (or disable API access) in FinSpace, then continue the rollback',
+        );
+      }
+    },
+    names,
+  );
 }

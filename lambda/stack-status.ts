@@ -1,10 +1,11 @@
-// The handler's own stack status, read once per event (CloudFormation
-// DescribeStacks): it tells a rollback from a forward change (rollback.ts),
-// and whether CloudFormation is deploying the stack at all. CloudFormation
+// The handler's own stack, read once per event (CloudFormation DescribeStacks):
+// its status tells a rollback from a forward change (rollback.ts), and whether
+// CloudFormation is deploying the stack at all; its times, when the current
+// phase of the operation began (stack-phase.ts). CloudFormation
 // sends custom resource events only while a stack operation is in progress;
 // an event at any other time did not come from it, however well formed, and
 // gets no FinSpace call.
-import type { Outbound } from './outbound';
+import type { Outbound, StackDescription } from './outbound';
 import type { LifecycleEvent } from './user-lifecycle';
 
 /** The statuses in which CloudFormation sends a custom resource its events. */
@@ -18,18 +19,18 @@ export const DEPLOYING_STATUSES: ReadonlySet<string> = new Set([
   'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
 ]);
 
-/** The event's stack status, asked of CloudFormation on first use and kept for the rest of the event. */
-export type StackStatusOf = () => Promise<string>;
+/** The event's stack (its status and times), asked of CloudFormation on first use and kept for the rest of the event. */
+export type StackOf = () => Promise<StackDescription>;
 
-export function stackStatusOnce(
+export function stackOnce(
   event: Pick<LifecycleEvent, 'StackId'>,
-  outbound: Pick<Outbound, 'stackStatus'>,
+  outbound: Pick<Outbound, 'describeStack'>,
   signal?: AbortSignal,
-): StackStatusOf {
-  let status: Promise<string> | undefined;
+): StackOf {
+  let stack: Promise<StackDescription> | undefined;
   return () => {
-    status ??= serviceCall('DescribeStacks', event.StackId, () => outbound.stackStatus(event.StackId, signal), signal);
-    return status;
+    stack ??= serviceCall('DescribeStacks', event.StackId, () => outbound.describeStack(event.StackId, signal), signal);
+    return stack;
   };
 }
 

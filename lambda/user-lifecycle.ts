@@ -15,11 +15,12 @@ import { deleteTarget, type UserTarget } from './delete-target';
 import { applyForward } from './forward-write';
 import { LifecycleError } from './lifecycle-error';
 import { disableLockoutReason, protectedRoles } from './lockout';
-import type { Outbound } from './outbound';
+import type { Outbound, StackDescription } from './outbound';
 import { physicalIdOf } from './physical-id';
 import { ATTRIBUTES, parseResourceProperties } from './resource-properties';
 import { type FinspaceRunner, recordHandled, ROLLBACK_STATUSES, undoChange } from './rollback';
-import { notDeployingReason, type StackStatusOf, stackStatusOnce } from './stack-status';
+import { notOfPhaseReason, type PhaseStarts, requestTypeProblem } from './stack-phase';
+import { notDeployingReason, type StackOf, stackOnce } from './stack-status';
 import { otherHolder } from './user-claim';
 
 export { LifecycleError } from './lifecycle-error';
@@ -35,6 +36,8 @@ export interface LifecycleEvent {
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: Record<string, unknown>;
   readonly OldResourceProperties?: Record<string, unknown>;
+  /** CloudFormation's pre-signed answer URL: it also says when CloudFormation sent the event (stack-phase.ts). */
+  readonly ResponseURL?: string;
 }
 
 export interface LifecycleResponse {
@@ -45,7 +48,9 @@ export interface LifecycleResponse {
 /**
  * What the handler did, for its log line: no names, no secrets. In a rollback:
  * `restored` (the before-values written back), `no-snapshot` (no kept change
- * this event undoes: nothing written; the log says why). `moved`: a DESTROY
+ * this event undoes: nothing written; the log says why). `late`: an event of
+ * an earlier phase of the stack's operation, run late (nothing written; in a
+ * rollback it answers SUCCESS, elsewhere FAILED). `moved`: a DESTROY
  * Delete of a user that another resource of the stack now holds (left
  * enabled). `skipped`: nothing to do (a failed Create's Delete, a redelivery).
  */
@@ -59,7 +64,8 @@ export type Outcome =
   | 'moved'
   | 'skipped'
   | 'restored'
-  | 'no-snapshot';
+  | 'no-snapshot'
+  | 'late';
 
 export interface LifecycleDeps {
   readonly outbound: Outbound;
@@ -72,8 +78,10 @@ export interface LifecycleDeps {
   readonly notice?: (message: string) => void;
   /** Change records and claims expire relative to it. @default Date.now */
   readonly now?: () => number;
-  /** The event's stack status, read once. @default - asked of CloudFormation on first need */
-  readonly stackStatus?: StackStatusOf;
+  /** The event's stack, read once. @default - asked of CloudFormation on first need */
+  readonly stack?: StackOf;
+  /** When each phase of the stack began, kept by a warm instance (stack-phase.ts). @default - none kept */
+  readonly phaseStarts?: PhaseStarts;
   /**
    * The admin roles of every FinspaceUser of the stack (the function's environment,
    * lambda/consts.ts ADMIN_ROLES_ENV): their FinSpace users are never locked out.
@@ -82,8 +90,8 @@ export interface LifecycleDeps {
   readonly adminRoleArns?: readonly string[];
 }
 
-/** What one event's FinSpace calls run with: its stack status is always there, so the deploy guard cannot be skipped. */
-type EventDeps = LifecycleDeps & { readonly stackStatus: StackStatusOf };
+/** What one event's FinSpace calls run with: its stack is always there, so the deploy guard cannot be skipped. */
+type EventDeps = LifecycleDeps & { readonly stack: StackOf };
 
 /** The same event (a redelivery) gives the same token, so FinSpace applies it once. */
 export function clientTokenFor(event: LifecycleEvent, operation: string): string {
@@ -93,10 +101,10 @@ export function clientTokenFor(event: LifecycleEvent, operation: string): string
 }
 
 export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Promise<LifecycleResponse> {
-  // One DescribeStacks per event at most: the deploy guard, which also tells a rollback.
+  // One DescribeStacks per event at most: the deploy guard, which also tells a rollback and the phase's start.
   const deps: EventDeps = {
     ...given,
-    stackStatus: given.stackStatus ?? stackStatusOnce(event, given.outbound, given.signal),
+    stack: given.stack ?? stackOnce(event, given.outbound, given.signal),
   };
   return event.RequestType === 'Delete' ? onDelete(event, deps) : onCreateOrUpdate(event, deps);
 }
@@ -106,11 +114,23 @@ export async function onEvent(event: LifecycleEvent, given: LifecycleDeps): Prom
  * every event that calls anything, before any DynamoDB, STS or FinSpace call.
  * Whoever else invokes the handler, with an event of their making, gets no other call.
  */
-async function deployingStatus(deps: EventDeps): Promise<string> {
-  const status = await deps.stackStatus();
-  const refusal = notDeployingReason(status);
+async function deployingStack(deps: EventDeps): Promise<StackDescription> {
+  const stack = await deps.stack();
+  const refusal = notDeployingReason(stack.status);
   if (refusal) throw new LifecycleError(refusal);
-  return status;
+  return stack;
+}
+
+/**
+ * An event of an earlier phase (stack-phase.ts) writes nothing. While the stack
+ * rolls back it answers SUCCESS (a FAILED answer would leave the rollback
+ * failed); elsewhere FAILED: CloudFormation no longer waits for it, and an event
+ * taken for a late one by mistake then fails its deploy rather than skip a
+ * reviewed change unseen.
+ */
+function writeNothingLate(reason: string, status: string, deps: EventDeps): void {
+  if (!ROLLBACK_STATUSES.has(status)) throw new LifecycleError(`refused: ${reason}. Nothing was written.`);
+  deps.report?.('late', reason);
 }
 
 async function onCreateOrUpdate(event: LifecycleEvent, deps: EventDeps): Promise<LifecycleResponse> {
@@ -122,7 +142,8 @@ async function onCreateOrUpdate(event: LifecycleEvent, deps: EventDeps): Promise
   const declaration = parsed.declaration;
   const physicalId = physicalIdOf(declaration);
   const response = { PhysicalResourceId: physicalId, Data: attributesOf(declaration) };
-  const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, declaration, deps, call);
+  const finspace: FinspaceRunner = (operation, call, masked) =>
+    withFinspace(operation, declaration, deps, call, masked);
 
   // The declaration this Update replaces (in a rollback: the failed one).
   const old = event.RequestType === 'Update' ? parseResourceProperties(event.OldResourceProperties ?? {}) : undefined;
@@ -134,12 +155,15 @@ async function onCreateOrUpdate(event: LifecycleEvent, deps: EventDeps): Promise
     return response;
   }
 
-  if (ROLLBACK_STATUSES.has(await deployingStatus(deps))) {
+  const stack = await deployingStack(deps);
+  const late = await notOfPhaseReason(event, stack, deps);
+  if (late) {
+    writeNothingLate(late, stack.status, deps);
+    return response;
+  }
+
+  if (ROLLBACK_STATUSES.has(stack.status)) {
     // While the stack rolls back, only the before-values of a kept change this event undoes are written.
-    if (event.RequestType === 'Create') {
-      report('no-snapshot', 'a Create while the stack rolls back is a late run of a forward event');
-      return response;
-    }
     const ownKey = changeKey(event.StackId, event.LogicalResourceId, declaration);
     if (!old?.ok) {
       // Refused before any call, so there is nothing to undo; recorded against a late run of this event.
@@ -150,6 +174,9 @@ async function onCreateOrUpdate(event: LifecycleEvent, deps: EventDeps): Promise
     const applied = old.declaration;
     // The restore goes through the admin role of the declaration it goes back to: its user is protected too.
     const adminRoleArns = [...(deps.adminRoleArns ?? []), declaration.adminRoleArn];
+    // A FinSpace error may echo a name of the failed declaration too.
+    const undoRunner: FinspaceRunner = (operation, call, masked = []) =>
+      withFinspace(operation, declaration, deps, call, [applied.firstName, applied.lastName, ...masked]);
     const result = await undoChange(
       event,
       {
@@ -159,7 +186,7 @@ async function onCreateOrUpdate(event: LifecycleEvent, deps: EventDeps): Promise
         replacedHash: propertiesHash(event.ResourceProperties),
       },
       { ...deps, adminRoleArns },
-      finspace,
+      undoRunner,
       clientTokenFor(event, 'UpdateUser'),
       // Undoing a replacement that failed: a late run of this event would look in the record of the user it goes back to.
       ownKey,
@@ -191,9 +218,15 @@ async function onDelete(event: LifecycleEvent, deps: EventDeps): Promise<Lifecyc
   const report = deps.report ?? (() => undefined);
   const physicalId = event.PhysicalResourceId ?? event.RequestId;
   const response = { PhysicalResourceId: physicalId };
-  const status = await deployingStatus(deps);
+  const stack = await deployingStack(deps);
+  const status = stack.status;
 
   if (ROLLBACK_STATUSES.has(status)) {
+    const late = await notOfPhaseReason(event, stack, deps);
+    if (late) {
+      writeNothingLate(late, status, deps);
+      return response;
+    }
     // Undoing a Create (or a replacement's new side) of the failed deploy: the user goes back to its
     // before-values, whatever the removal policy, and is never disabled. A Create that failed may have
     // written before it failed: its physical id is not one we issued, but its record is found all the same.
@@ -203,7 +236,7 @@ async function onDelete(event: LifecycleEvent, deps: EventDeps): Promise<Lifecyc
       return response;
     }
     const applied = parsed.declaration;
-    const finspace: FinspaceRunner = (operation, call) => withFinspace(operation, applied, deps, call);
+    const finspace: FinspaceRunner = (operation, call, masked) => withFinspace(operation, applied, deps, call, masked);
     const result = await undoChange(
       event,
       { kind: 'delete', applied, appliedHash: propertiesHash(event.ResourceProperties) },
@@ -215,6 +248,9 @@ async function onDelete(event: LifecycleEvent, deps: EventDeps): Promise<Lifecyc
     return response;
   }
 
+  // Refused before anything else: CloudFormation sends no Delete in this status.
+  const notSent = requestTypeProblem(event.RequestType, status);
+  if (notSent) throw new LifecycleError(`refused: ${notSent}. Nothing was written.`);
   const target = deleteTarget(physicalId, event.ResourceProperties);
   // A physical id we did not issue is a Create that failed: FinSpace has nothing of this resource.
   if (target.kind === 'not-issued') {
@@ -226,6 +262,10 @@ async function onDelete(event: LifecycleEvent, deps: EventDeps): Promise<Lifecyc
     return response;
   }
   if (target.kind === 'cannot-act') throw new LifecycleError(target.reason);
+  // Before the first call that could disable: a Delete of an earlier cleanup, run late, must not disable the user
+  // a later deploy declares again.
+  const late = await notOfPhaseReason(event, stack, deps);
+  if (late) throw new LifecycleError(`refused: ${late}. Nothing was written.`);
   // A rollback Delete of this resource that Lambda runs again after the rollback undid a Create: it must not disable.
   const key = changeKey(event.StackId, event.LogicalResourceId, target.target);
   const { record } = await readChange(key, target.target.userId, deps);
@@ -287,17 +327,19 @@ export function changesFinspace(old: UserDeclaration, next: UserDeclaration): bo
  * Runs `call` with FinSpace credentials for the declaration's admin role and
  * environment. Reused credentials that FinSpace refuses (revoked, or expired
  * early) are dropped and the call is made once more with fresh ones. Errors of
- * `call` other than that are wrapped by `operation`.
+ * `call` other than that are wrapped by `operation`, with the declaration's
+ * names and every value in `masked` (names the call writes or reads back) masked.
  */
 async function withFinspace<T>(
   operation: string,
   declaration: UserTarget,
   deps: EventDeps,
   call: (credentials: AwsCredentialIdentity) => Promise<T>,
+  masked: readonly (string | null | undefined)[] = [],
 ): Promise<T> {
   // Before the first FinSpace call of an event (and the credentials it needs): only while CloudFormation
   // deploys the stack. Whoever else invokes the handler, with an event of their making, gets no call.
-  const refusal = notDeployingReason(await deps.stackStatus());
+  const refusal = notDeployingReason((await deps.stack()).status);
   if (refusal) throw new LifecycleError(refusal);
   const { environmentId } = declaration;
   const admin = { roleArn: declaration.adminRoleArn, externalId: declaration.externalId };
@@ -312,7 +354,9 @@ async function withFinspace<T>(
     const fresh = await deps.credentials.get(admin, environmentId, deps.signal);
     return await call(fresh.credentials);
   } catch (error) {
-    throw error instanceof LifecycleError ? error : failure(operation, declaration.userId, error, declaration);
+    throw error instanceof LifecycleError
+      ? error
+      : failure(operation, declaration.userId, error, [declaration.firstName, declaration.lastName, ...masked]);
   }
 }
 
@@ -353,19 +397,19 @@ export function credentialsFetcher(outbound: Outbound, now: () => number = Date.
 }
 
 /**
- * `UpdateUser u-42: ResourceNotFoundException: ...`, with any declared name
- * the service may have echoed masked.
+ * `UpdateUser u-42: ResourceNotFoundException: ...`, with every value of
+ * `masked` (the names the call wrote, went back to or read) that the service may
+ * have echoed masked, the longest first (so that no part of one is left).
  */
 export function failure(
   operation: string,
   subject: string,
   error: unknown,
-  declaration?: Pick<UserDeclaration, 'firstName' | 'lastName'>,
+  masked: readonly (string | null | undefined)[] = [],
 ): LifecycleError {
   const name = error instanceof Error ? error.name : 'Error';
   let message = error instanceof Error ? error.message : String(error);
-  for (const value of [declaration?.firstName, declaration?.lastName]) {
-    if (value) message = message.split(value).join('***');
-  }
+  const values = masked.filter((v): v is string => typeof v === 'string' && v !== '');
+  for (const value of values.sort((a, b) => b.length - a.length)) message = message.split(value).join('***');
   return new LifecycleError(`${operation} ${subject}: ${name}: ${message}`);
 }

@@ -150,9 +150,14 @@ export function snapshotTable(
     }),
   );
   handlerRole.addToPrincipalPolicy(
-    // DescribeStackResource: whether a claim's holder stands in the stack (lambda/user-claim.ts).
+    // DescribeStackResource: whether a claim's holder stands in the stack (lambda/user-claim.ts). DescribeStackEvents:
+    // when the stack's current phase began, which tells a late event of an earlier phase (lambda/stack-phase.ts).
     new iam.PolicyStatement({
-      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+      actions: [
+        'cloudformation:DescribeStacks',
+        'cloudformation:DescribeStackResource',
+        'cloudformation:DescribeStackEvents',
+      ],
       resources: [Aws.STACK_ID],
     }),
   );

@@ -1,9 +1,13 @@
 // The local deploy engine's CloudFormation, as far as the handler meets it:
 // DescribeStacks of its own stack (query protocol, SigV4 service
 // `cloudformation`), answered from the status the engine is in (a rollback
-// phase says so), DescribeStackResource of one of its resources (is a claim's
-// holder standing?), and the ResponseURLs the handler answers events at (as
-// CloudFormation's pre-signed S3 URLs: the URL itself is the permission). A
+// phase says so) with its CreationTime and, from its first update on, its
+// LastUpdatedTime (an update's start); DescribeStackEvents, newest first and
+// paged, with the stack's own event at each status it enters (when a phase
+// began); DescribeStackResource of one of its resources (is a claim's holder
+// standing?); and the ResponseURLs the handler answers events at (as
+// CloudFormation's pre-signed S3 URLs, signed as the event is sent: the URL
+// itself is the permission, and its X-Amz-Date says when it was sent). A
 // loopback server of the deploy run, whichever FinSpace endpoint it deploys to,
 // answering only requests addressed to a loopback host (loopback-host.ts).
 // Given the local deploy state, it also answers what `finspace-user plan`
@@ -24,10 +28,37 @@ const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 export interface LocalStack {
   readonly stackId: string;
   readonly stackName: string;
+  /** Set it with `enterStackStatus`, which also records the stack's event and an update's time, as CloudFormation does. */
   status: string;
   readonly creationTime: Date;
+  /** When its latest update began; none before its first. */
+  lastUpdatedTime?: Date;
   /** Its resources by logical id, as the deploy engine leaves them; none when not given. */
   readonly resources?: Map<string, LocalStackResource>;
+  /** Its events, oldest first (DescribeStackEvents answers them newest first); none when not given. */
+  readonly events?: LocalStackEvent[];
+}
+
+/** One event of a stack: of a resource, or of the stack itself (type AWS::CloudFormation::Stack, the stack's id). */
+export interface LocalStackEvent {
+  readonly logicalResourceId: string;
+  readonly physicalResourceId?: string;
+  readonly resourceType: string;
+  readonly resourceStatus: string;
+  readonly timestamp: Date;
+}
+
+/** The stack enters `status` at `at`: its own event says so, and an update's start is its LastUpdatedTime. */
+export function enterStackStatus(stack: LocalStack, status: string, at: Date = new Date()): void {
+  stack.status = status;
+  if (status === 'UPDATE_IN_PROGRESS') stack.lastUpdatedTime = at;
+  stack.events?.push({
+    logicalResourceId: stack.stackName,
+    physicalResourceId: stack.stackId,
+    resourceType: 'AWS::CloudFormation::Stack',
+    resourceStatus: status,
+    timestamp: at,
+  });
 }
 
 export interface LocalStackResource {
@@ -42,8 +73,8 @@ export interface CloudFormationEndpoint {
   readonly stacks: Map<string, LocalStack>;
   /** The StackStatus each DescribeStacks answered, in order (tests). */
   readonly answered: string[];
-  /** A ResponseURL for one event. */
-  openResponse(): ResponseChannel;
+  /** A ResponseURL for one event, signed as it is sent (at `sentAt`, now unless a test says otherwise). */
+  openResponse(sentAt?: Date): ResponseChannel;
   close(): Promise<void>;
 }
 
@@ -58,6 +89,23 @@ export interface ResponseChannel {
 }
 
 const RESPONSES_PATH = '/responses/';
+/** Events in one page of DescribeStackEvents. */
+const EVENTS_PAGE_SIZE = 100;
+
+/** The query of a pre-signed S3 PUT as CloudFormation signs its ResponseURLs (SigV4, two hours): only X-Amz-Date is read. */
+function presignedQuery(at: Date): string {
+  const amzDate = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  return new URLSearchParams({
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Date': amzDate,
+    'X-Amz-SignedHeaders': 'host',
+    'X-Amz-Expires': '7200',
+    'X-Amz-Credential': `LOCALRESPONSES/${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`,
+  }).toString();
+}
 
 function escapeXml(value: string): string {
   return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -108,11 +156,43 @@ function stackResourceXml(stack: LocalStack, form: URLSearchParams, requestId: s
   );
 }
 
+/** DescribeStackEvents: the stack's events newest first, a page at a time (NextToken: where the next page starts). */
+function stackEventsXml(stack: LocalStack, form: URLSearchParams, requestId: string): string {
+  const newestFirst = [...(stack.events ?? [])].reverse();
+  const token = form.get('NextToken');
+  const from = token === null ? 0 : Number(token);
+  if (!Number.isInteger(from) || from < 0) throw new ServiceError('ValidationError', 400, 'Invalid NextToken');
+  const to = from + EVENTS_PAGE_SIZE;
+  const members = newestFirst
+    .slice(from, to)
+    .map(
+      (e, i) =>
+        `<member><StackId>${escapeXml(stack.stackId)}</StackId><EventId>${from + i}</EventId>` +
+        `<StackName>${escapeXml(stack.stackName)}</StackName>` +
+        `<LogicalResourceId>${escapeXml(e.logicalResourceId)}</LogicalResourceId>` +
+        (e.physicalResourceId === undefined
+          ? ''
+          : `<PhysicalResourceId>${escapeXml(e.physicalResourceId)}</PhysicalResourceId>`) +
+        `<ResourceType>${escapeXml(e.resourceType)}</ResourceType><Timestamp>${e.timestamp.toISOString()}</Timestamp>` +
+        `<ResourceStatus>${escapeXml(e.resourceStatus)}</ResourceStatus></member>`,
+    )
+    .join('');
+  const next = to < newestFirst.length ? `<NextToken>${to}</NextToken>` : '';
+  return (
+    `<DescribeStackEventsResponse xmlns="${XMLNS}"><DescribeStackEventsResult><StackEvents>${members}</StackEvents>` +
+    `${next}</DescribeStackEventsResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStackEventsResponse>`
+  );
+}
+
 function stacksXml(stack: LocalStack, requestId: string): string {
+  const updated =
+    stack.lastUpdatedTime === undefined
+      ? ''
+      : `<LastUpdatedTime>${stack.lastUpdatedTime.toISOString()}</LastUpdatedTime>`;
   return (
     `<DescribeStacksResponse xmlns="${XMLNS}"><DescribeStacksResult><Stacks><member>` +
     `<StackId>${escapeXml(stack.stackId)}</StackId><StackName>${escapeXml(stack.stackName)}</StackName>` +
-    `<CreationTime>${stack.creationTime.toISOString()}</CreationTime><StackStatus>${stack.status}</StackStatus>` +
+    `<CreationTime>${stack.creationTime.toISOString()}</CreationTime>${updated}<StackStatus>${stack.status}</StackStatus>` +
     `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStacksResponse>`
   );
 }
@@ -178,7 +258,7 @@ export async function startCloudFormationEndpoint(
     readBody(req)
       .then((body) => {
         if (req.method === 'PUT' && req.url?.startsWith(RESPONSES_PATH)) {
-          const channel = responses.get(req.url.slice(RESPONSES_PATH.length));
+          const channel = responses.get(req.url.slice(RESPONSES_PATH.length).split('?')[0]);
           // As S3 answers a URL whose signature does not hold.
           if (!channel) throw new ServiceError('AccessDenied', 403, 'Access Denied');
           channel.bytes = body.length;
@@ -199,6 +279,12 @@ export async function startCloudFormationEndpoint(
         if (!verification.ok) throw new ServiceError('SignatureDoesNotMatch', 403, verification.message);
         const form = new URLSearchParams(body.toString('utf8'));
         const action = form.get('Action');
+        if (action === 'DescribeStackEvents') {
+          const xml = stackEventsXml(stackNamed(stacks, form), form, requestId);
+          res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+          res.end(xml);
+          return;
+        }
         if (action === 'DescribeStackResource') {
           const xml = stackResourceXml(stackNamed(stacks, form), form, requestId);
           res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
@@ -230,12 +316,12 @@ export async function startCloudFormationEndpoint(
     url,
     stacks,
     answered,
-    openResponse: () => {
+    openResponse: (sentAt = new Date()) => {
       const token = randomUUID();
       const channel: { body?: unknown; bytes?: number } = {};
       responses.set(token, channel);
       return {
-        url: `${url}${RESPONSES_PATH}${token}`,
+        url: `${url}${RESPONSES_PATH}${token}?${presignedQuery(sentAt)}`,
         received: () => channel.body,
         receivedBytes: () => channel.bytes,
         close: () => responses.delete(token),
@@ -253,13 +339,23 @@ export async function startCloudFormationEndpoint(
  * What CloudFormation says of a stack's resources as its events go: a
  * resource is in progress, then complete or failed; a Delete that completes
  * removes it. The Delete of a replacement's old side (another physical id
- * under the same logical id) leaves the new one as it is.
+ * under the same logical id) leaves the new one as it is. Each is one of the
+ * stack's events too.
  */
 export function trackResourceEvent(
-  resources: Map<string, LocalStackResource>,
+  stack: Pick<LocalStack, 'events'> & { readonly resources: Map<string, LocalStackResource> },
   resourceType: string,
   event: Pick<ResourceEvent, 'logicalId' | 'requestType' | 'status' | 'physicalId'>,
 ): void {
+  const action = event.requestType === 'Create' ? 'CREATE' : event.requestType === 'Update' ? 'UPDATE' : 'DELETE';
+  stack.events?.push({
+    logicalResourceId: event.logicalId,
+    physicalResourceId: event.physicalId,
+    resourceType,
+    resourceStatus: `${action}_${event.status}`,
+    timestamp: new Date(),
+  });
+  const resources = stack.resources;
   const current = resources.get(event.logicalId);
   if (event.requestType === 'Delete') {
     if (current === undefined || (current.physicalResourceId ?? event.physicalId) !== event.physicalId) return;

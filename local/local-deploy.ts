@@ -16,7 +16,13 @@ import { type EmulatorState, LOCAL_ACCOUNT, LOCAL_HANDLER_CREDENTIALS, LOCAL_REG
 import type { FaultOptions } from './faults';
 import type { ReadTarget } from '../toolkit/finspace-reader';
 import { localFinspaceReader } from './finspace-reader';
-import { startCloudFormationEndpoint, trackResourceEvent } from './cloudformation-endpoint';
+import {
+  enterStackStatus,
+  type LocalStack,
+  type LocalStackResource,
+  startCloudFormationEndpoint,
+  trackResourceEvent,
+} from './cloudformation-endpoint';
 import { provisionTables, tablePolicyContext } from './provision-tables';
 import { customResourceInvoke } from './custom-resource-invoke';
 import { LambdaHost } from './lambda-host';
@@ -235,12 +241,13 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           { resourceType: RESOURCE_TYPE, physicalResourceId: r.physicalId, resourceStatus: 'UPDATE_COMPLETE' },
         ]),
       );
-      const stackRecord = {
+      const stackRecord: LocalStack & { readonly resources: Map<string, LocalStackResource> } = {
         stackId: deployed.stackId,
         stackName: stack.stackName,
         status: Object.keys(deployed.resources).length === 0 ? 'REVIEW_IN_PROGRESS' : 'UPDATE_COMPLETE',
         creationTime: new Date(),
         resources,
+        events: [],
       };
       cloudformation.stacks.set(deployed.stackId, stackRecord);
       await provisionTables(endpoint, stack.tables, tablePolicyContext(stack, options.parameters));
@@ -283,9 +290,9 @@ export async function localDeploy(options: LocalDeployOptions = {}): Promise<Loc
           deployed,
           invoke: customResourceInvoke(host, cloudformation, localHandlerArn(stack.stackName)),
           concurrency: options.concurrency ?? 4,
-          onStackStatus: (status) => (stackRecord.status = status),
+          onStackStatus: (status) => enterStackStatus(stackRecord, status),
           onEvent: (event) => {
-            trackResourceEvent(resources, RESOURCE_TYPE, event);
+            trackResourceEvent(stackRecord, RESOURCE_TYPE, event);
             // a skipped Delete was never in flight
             if (event.status !== 'SKIPPED') inFlight += event.status === 'IN_PROGRESS' ? 1 : -1;
             options.onEvent?.(event);

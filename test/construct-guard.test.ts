@@ -102,7 +102,11 @@ describe("every admin role of the stack's users is protected by the handler", ()
     const cloudformation = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('cloudformation:')));
     expect(cloudformation).toEqual([
       expect.objectContaining({
-        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+        Action: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackResource',
+          'cloudformation:DescribeStackEvents',
+        ],
         Resource: { Ref: 'AWS::StackId' },
       }),
     ]);

@@ -274,7 +274,7 @@ describe('a deliberately broken handler is refused as the real service would ref
     onEvent(createEvent(), {
       outbound,
       credentials: new FinspaceCredentialsCache(credentialsFetcher(outbound)),
-      stackStatus: async () => 'CREATE_IN_PROGRESS',
+      stack: async () => ({ status: 'CREATE_IN_PROGRESS', creationTime: 0 }),
     });
   const realOutbound = () =>
     awsOutbound(

@@ -135,7 +135,11 @@ describe('least privilege', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/Snapshots/), 'Arn'] },
       },
       {
-        Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResource'],
+        Action: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackResource',
+          'cloudformation:DescribeStackEvents',
+        ],
         Effect: 'Allow',
         Resource: { Ref: 'AWS::StackId' },
       },

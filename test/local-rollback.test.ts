@@ -13,6 +13,7 @@ import { localDeploy, type LocalDeployResult } from '../local/local-deploy';
 import { STACK_ID_ENV } from '../lambda/consts';
 import { claimKey } from '../lambda/user-claim';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
+import { enterStackStatus, type LocalStack } from '../local/cloudformation-endpoint';
 import {
   closeHandlerEndpoints,
   type HandlerEndpoints,
@@ -151,9 +152,15 @@ describe('the shipped handler, one event at a time, while its stack rolls back',
   });
   afterEach(() => closeHandlerEndpoints(endpoints));
 
-  const stackIs = (status: string) =>
-    ((endpoints.cloudformation.stacks.get(STACK_ID) as { status: string }).status = status);
-  const run = (event: object) =>
+  /** The stack enters `status` (at `at`, or now), as CloudFormation records it. */
+  const stackIs = (status: string, at?: number) =>
+    enterStackStatus(
+      endpoints.cloudformation.stacks.get(STACK_ID) as LocalStack,
+      status,
+      at ? new Date(at) : undefined,
+    );
+  /** One event, sent by CloudFormation at `sentAt` (its ResponseURL's signing time), or now. */
+  const run = (event: object, sentAt?: number) =>
     runBundledHandler(
       HANDLER,
       event,
@@ -167,6 +174,7 @@ describe('the shipped handler, one event at a time, while its stack rolls back',
         ...snapshotTableEnv,
       },
       endpoints.cloudformation,
+      sentAt === undefined ? undefined : new Date(sentAt),
     );
   const analyst = () => endpoints.emulator.state.environments[ENVIRONMENT]['u-quant-analyst'];
   const DEPLOYED = properties({ FirstName: undefined, LastName: undefined });
@@ -194,5 +202,44 @@ describe('the shipped handler, one event at a time, while its stack rolls back',
     expect(late.logs).toContain('"outcome":"no-snapshot"');
     expect(analyst()).toMatchObject({ type: 'APP_USER', lastName: 'Byron' });
     for (const name of NAMES) expect(late.logs).not.toContain(name);
+  });
+
+  // Events of an earlier phase, run late (Lambda's retries, a queued invocation, within its maximum event age): the
+  // ResponseURL's X-Amz-Date against DescribeStacks' LastUpdatedTime and the rollback's DescribeStackEvents.
+  const MINUTE = 60_000;
+
+  test('a forward Update of a failed deploy delivered late into the next deploy writes nothing, and fails', async () => {
+    const start = Date.now() - 20 * MINUTE;
+    stackIs('UPDATE_IN_PROGRESS', start); // D2
+    const e2 = updateEvent(PHYSICAL_ID, FAILED_UPDATE, DEPLOYED);
+    stackIs('UPDATE_ROLLBACK_IN_PROGRESS', start + MINUTE);
+    // its rollback finds nothing kept (E2 had not run), and succeeds
+    const rollback = await run(updateEvent(PHYSICAL_ID, DEPLOYED, FAILED_UPDATE), start + MINUTE + 1_000);
+    expect(rollback.logs).toContain('"outcome":"no-snapshot"');
+    stackIs('UPDATE_ROLLBACK_COMPLETE', start + 2 * MINUTE);
+    stackIs('UPDATE_IN_PROGRESS', start + 15 * MINUTE); // D3, which may not touch this user at all
+    const late = await run(e2, start + 5_000);
+    expect(late.response?.Status).toBe('FAILED');
+    expect(late.response?.Reason).toMatch(/before the stack's current phase \(UPDATE_IN_PROGRESS\) began/);
+    expect(analyst()).toMatchObject({ type: 'APP_USER', lastName: 'Byron' });
+    for (const name of NAMES) expect(late.logs).not.toContain(name);
+  });
+
+  test("a forward Update delivered late into its own deploy's rollback, shaped as the rollback of the deploy before, writes nothing", async () => {
+    const start = Date.now() - 30 * MINUTE;
+    stackIs('UPDATE_IN_PROGRESS', start); // D1 (DEPLOYED to FAILED_UPDATE), reviewed, succeeds
+    expect((await run(updateEvent(PHYSICAL_ID, FAILED_UPDATE, DEPLOYED), start + 1_000)).response?.Status).toBe(
+      'SUCCESS',
+    );
+    stackIs('UPDATE_COMPLETE', start + MINUTE);
+    stackIs('UPDATE_IN_PROGRESS', start + 10 * MINUTE); // D2 goes back, and fails elsewhere
+    const e2 = updateEvent(PHYSICAL_ID, DEPLOYED, FAILED_UPDATE);
+    stackIs('UPDATE_ROLLBACK_IN_PROGRESS', start + 10 * MINUTE + 5_000);
+    await run(updateEvent(PHYSICAL_ID, FAILED_UPDATE, DEPLOYED), start + 10 * MINUTE + 6_000);
+    const late = await run(e2, start + 10 * MINUTE + 1_000);
+    expect(late.response?.Status).toBe('SUCCESS');
+    expect(late.logs).toContain('"outcome":"late"');
+    // D1's change stands: the late event did not take D1's before-values for its own
+    expect(analyst()).toMatchObject({ type: 'SUPER_USER', lastName: 'Lovelace' });
   });
 });

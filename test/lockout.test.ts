@@ -21,7 +21,12 @@ function setup(adminRoleArns: readonly string[] = []) {
     apiAccessPrincipalArn: ADMIN_ROLE,
   });
   const credentials = new FinspaceCredentialsCache(credentialsFetcher(outbound));
-  const run = (event: LifecycleEvent) => onEvent(event, { outbound, credentials, adminRoleArns });
+  // Each event in a status where CloudFormation sends it: a Delete in an update's cleanup.
+  const run = (event: LifecycleEvent) => {
+    outbound.stackStatusNow =
+      event.RequestType === 'Delete' ? 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' : 'UPDATE_IN_PROGRESS';
+    return onEvent(event, { outbound, credentials, adminRoleArns });
+  };
   return { outbound, run };
 }
 
@@ -76,7 +81,7 @@ describe('a change that would lock the admin role out is refused before any writ
     const { outbound, run } = setup();
     await run(deleteEvent(PHYSICAL_ID, admin()));
     // only the stack status (the deploy guard; is this a rollback?)
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack']);
   });
 });
 
@@ -144,6 +149,47 @@ describe("every admin role the stack's resources use is protected, not only the 
   test("a role the stack does not use is not protected (the handler's environment lists them)", async () => {
     const { outbound, run } = setup([ROLE_B]);
     await run(createEvent(throughB({ Type: 'APP_USER', ApiAccess: 'DISABLED', ApiAccessPrincipalArn: undefined })));
+    expect(outbound.writes()).toHaveLength(1);
+  });
+});
+
+describe("no write gives another user an admin role's principal", () => {
+  // FinSpace maps a caller to the user whose apiAccessPrincipalArn it is; which of two it picks is not documented.
+  const ROLE_B = 'arn:aws:iam::123456789012:role/OtherEnvironmentAdmin';
+  const other = (overrides: Record<string, unknown>) =>
+    properties({ UserId: 'u-quant-analyst', Type: 'SUPER_USER', ApiAccess: 'ENABLED', ...overrides });
+
+  test.each([
+    ["the event's own admin role", ADMIN_ROLE, []],
+    ['another admin role of the stack', ROLE_B, [ROLE_B]],
+    ['an admin role under another case and path', 'arn:aws:iam::123456789012:role/x/otherenvironmentadmin', [ROLE_B]],
+  ])(
+    '%s, declared as the principal of a user that is not its FinSpace user, is refused',
+    async (_what, principal, roles) => {
+      const { outbound, run } = setup(roles);
+      await expect(run(createEvent(other({ ApiAccessPrincipalArn: principal })))).rejects.toThrow(
+        /^UpdateUser u-quant-analyst: refused: apiAccessPrincipalArn names the admin role .* this user is not that role's FinSpace user.*Declare another apiAccessPrincipalArn/,
+      );
+      expect(outbound.writes()).toEqual([]);
+    },
+  );
+
+  test('a user whose principal the admin role is already (its API access off) may be declared with it', async () => {
+    const { outbound, run } = setup();
+    outbound.users.set('u-quant-analyst', {
+      userId: 'u-quant-analyst',
+      status: 'ENABLED',
+      type: 'APP_USER',
+      apiAccess: 'DISABLED',
+      apiAccessPrincipalArn: ADMIN_ROLE,
+    });
+    await run(createEvent(other({ ApiAccessPrincipalArn: ADMIN_ROLE })));
+    expect(outbound.writes()).toHaveLength(1);
+  });
+
+  test('a principal no resource of the stack uses as its admin role goes through', async () => {
+    const { outbound, run } = setup([ROLE_B]);
+    await run(createEvent(other({ ApiAccessPrincipalArn: OTHER_ROLE })));
     expect(outbound.writes()).toHaveLength(1);
   });
 });

@@ -174,8 +174,8 @@ describe('while the stack rolls back, a late forward event writes nothing of its
     stack('ROLLBACK_IN_PROGRESS');
     await run(createEvent(FAILED));
     expect(outbound.writes()).toEqual([]);
-    expect(outcomes).toEqual(['no-snapshot']);
-    expect(reasons[0]).toMatch(/late run of a forward event/);
+    expect(outcomes).toEqual(['late']);
+    expect(reasons[0]).toMatch(/sends no Create while the stack is ROLLBACK_IN_PROGRESS, so this is a late run/);
   });
 
   test('an Update still running when CloudFormation cancels it and rolls back: its write is undone', async () => {
@@ -329,7 +329,10 @@ describe('what is kept, and for how long', () => {
     expect(RECORD_TTL_SECONDS).toBe(window + OPERATION_ALLOWANCE_SECONDS + window);
     // CloudFormation still waits for an event while any run of it can act
     expect(SERVICE_TIMEOUT_SECONDS).toBeGreaterThan(window);
-    expect(RECORD_TTL_SECONDS).toBeLessThan(2 * 60 * 60);
+    // the longest wait a template can ask of CloudFormation (a CreationPolicy, a WaitCondition) fits in the allowance,
+    // and a name is kept no longer than that and the two windows
+    expect(OPERATION_ALLOWANCE_SECONDS).toBe(12 * 60 * 60);
+    expect(RECORD_TTL_SECONDS).toBe(12 * 60 * 60 + 22 * 60);
   });
 
   test('a redelivered forward event writes again with the record it took the first time', async () => {
@@ -340,6 +343,35 @@ describe('what is kept, and for how long', () => {
     await run(event);
     expect(record()).toEqual(first);
     expect(outbound.writes()).toHaveLength(1);
+  });
+
+  describe('two runs of one forward event at once (Lambda delivers at least once): both succeed', () => {
+    test('the other run wrote first: this one finds its record applied, and writes nothing again', async () => {
+      const { outbound, run, record } = setup();
+      const event = updateEvent(PHYSICAL_ID, FAILED, PREVIOUS);
+      // the duplicate, in another instance, runs to its end between this run's read and its store
+      outbound.before('putItem', async () => {
+        await run(event);
+      });
+      await expect(run(event)).resolves.toBeDefined();
+      expect(outbound.writes()).toHaveLength(1);
+      expect(record()?.state).toBe('applied');
+    });
+
+    test('the other run failed after storing its record: this one goes on as its redelivery', async () => {
+      const { outbound, run, record, live } = setup();
+      const event = updateEvent(PHYSICAL_ID, FAILED, PREVIOUS);
+      outbound.before('putItem', async () => {
+        outbound.failNext('updateUser', serviceError('InternalServerException', 'try again', 500));
+        await expect(run(event)).rejects.toThrow(/InternalServerException/);
+      });
+      await expect(run(event)).resolves.toBeDefined();
+      // the same body with the same client token: FinSpace applies it once
+      const [failed, written] = outbound.calls.filter((c) => c.operation === 'updateUser').map((c) => c.input);
+      expect(written).toEqual(failed);
+      expect(record()?.state).toBe('applied');
+      expect(fieldsOf(live())).toMatchObject({ type: 'SUPER_USER', lastName: 'King' });
+    });
   });
 
   test('a record that cannot be stored fails the event, and nothing is written', async () => {
@@ -355,11 +387,11 @@ describe('what is kept, and for how long', () => {
 
   test('a stack status that cannot be read fails the event, and nothing is written', async () => {
     const { outbound, run } = setup();
-    outbound.failNext('stackStatus', serviceError('ValidationError', 'Stack does not exist', 400));
+    outbound.failNext('describeStack', serviceError('ValidationError', 'Stack does not exist', 400));
     await expect(run(updateEvent(PHYSICAL_ID, PREVIOUS, FAILED))).rejects.toThrow(
       `DescribeStacks ${STACK_ID}: ValidationError: Stack does not exist`,
     );
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack']);
   });
 });
 
@@ -457,10 +489,46 @@ describe('a stored record is an input: one that breaks a rule is absent, and wri
   });
 });
 
+describe('a FinSpace error that echoes a name does not carry it into the reason or the log', () => {
+  const echo = (name: string) => serviceError('ValidationException', `lastName '${name}' is not accepted`);
+
+  test("a rollback's restore: the before-value it writes back, and the failed deploy's value", async () => {
+    const { outbound, run, stack } = setup();
+    await run(updateEvent(PHYSICAL_ID, FAILED, PREVIOUS));
+    stack('UPDATE_ROLLBACK_IN_PROGRESS');
+    const rollback = updateEvent(PHYSICAL_ID, PREVIOUS, FAILED);
+    outbound.failNext('updateUser', echo('Byron'));
+    await expect(run(rollback)).rejects.toThrow("UpdateUser u-quant-analyst: ValidationException: lastName '***'");
+    outbound.failNext('getUser', echo('King'));
+    await expect(run(rollback)).rejects.toThrow("ValidationException: lastName '***' is not accepted");
+  });
+
+  test('a forward write undone while it ran: the before-value it writes back', async () => {
+    const { outbound, run, stack } = setup();
+    outbound.before('updateUser', async () => {
+      stack('UPDATE_ROLLBACK_IN_PROGRESS');
+      await run(updateEvent(PHYSICAL_ID, PREVIOUS, FAILED));
+      // this run's own write then lands; its undo's UpdateUser echoes the name it writes back
+      outbound.before('updateUser', async () => outbound.failNext('updateUser', echo('Byron')));
+    });
+    const failure = await run(updateEvent(PHYSICAL_ID, FAILED, PREVIOUS)).catch((e: Error) => e.message);
+    expect(outbound.calls.filter((c) => c.operation === 'updateUser')).toHaveLength(3);
+    expect(failure).toBe("UpdateUser u-quant-analyst: ValidationException: lastName '***' is not accepted");
+  });
+
+  test('a forward write: the name it writes over', async () => {
+    const { outbound, run } = setup();
+    outbound.failNext('updateUser', echo('Byron'));
+    await expect(run(updateEvent(PHYSICAL_ID, FAILED, PREVIOUS))).rejects.toThrow("lastName '***' is not accepted");
+  });
+});
+
 describe('a restore passes the lockout guard of a forward write', () => {
   test("before-values that would take the admin role's user away are refused, and nothing is written", async () => {
     const { outbound, run, stack, live } = setup();
-    // the failed deploy made the user the admin role's API principal, as a superuser with API access
+    // the user already had the admin role as its principal, without API access; the failed deploy made it the admin
+    // role's FinSpace user, a superuser with API access
+    outbound.users.set(BEFORE.userId, { ...BEFORE, apiAccessPrincipalArn: ADMIN_ROLE });
     const asAdmin = properties({ Type: 'SUPER_USER', ApiAccess: 'ENABLED', ApiAccessPrincipalArn: ADMIN_ROLE });
     await run(updateEvent(PHYSICAL_ID, asAdmin, properties()));
     stack('UPDATE_ROLLBACK_IN_PROGRESS');

@@ -1,8 +1,13 @@
 // The handler's stack services through the real SDK clients (lambda/outbound.ts)
-// against the local endpoints: DescribeStacks and DescribeStackResource
+// against the local endpoints: DescribeStacks, DescribeStackEvents and DescribeStackResource
 // answered by the local deploy's CloudFormation, the snapshot table by the
 // local DynamoDB, each found through its own SDK endpoint variable.
-import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../local/cloudformation-endpoint';
+import {
+  type CloudFormationEndpoint,
+  enterStackStatus,
+  type LocalStack,
+  startCloudFormationEndpoint,
+} from '../local/cloudformation-endpoint';
 import { type Emulator, startEmulator } from '../local/emulator';
 import { LOCAL_HANDLER_CREDENTIALS } from '../local/emulator-state';
 import { provisionTables } from '../local/provision-tables';
@@ -40,17 +45,64 @@ afterEach(async () => {
   await emulator.close();
 });
 
-test('DescribeStacks answers the status the deploy engine is in, and refuses a stack it does not know', async () => {
-  cloudformation.stacks.set(STACK_ID, {
+test('DescribeStacks answers the status the deploy engine is in, with its times, and refuses a stack it does not know', async () => {
+  const stack: LocalStack = {
     stackId: STACK_ID,
     stackName: 'FinspaceUsers',
-    status: 'UPDATE_ROLLBACK_IN_PROGRESS',
+    status: 'CREATE_COMPLETE',
     creationTime: new Date(clock),
+    events: [],
+  };
+  cloudformation.stacks.set(STACK_ID, stack);
+  await expect(outbound.describeStack(STACK_ID)).resolves.toEqual({ status: 'CREATE_COMPLETE', creationTime: clock });
+  enterStackStatus(stack, 'UPDATE_IN_PROGRESS', new Date(clock + 60_000));
+  enterStackStatus(stack, 'UPDATE_ROLLBACK_IN_PROGRESS', new Date(clock + 90_000));
+  // LastUpdatedTime: when the update began
+  await expect(outbound.describeStack(STACK_ID)).resolves.toEqual({
+    status: 'UPDATE_ROLLBACK_IN_PROGRESS',
+    creationTime: clock,
+    lastUpdatedTime: clock + 60_000,
   });
-  await expect(outbound.stackStatus(STACK_ID)).resolves.toBe('UPDATE_ROLLBACK_IN_PROGRESS');
-  await expect(outbound.stackStatus(STACK_ID.replace('5b6e', '0000'))).rejects.toMatchObject({
+  await expect(outbound.describeStack(STACK_ID.replace('5b6e', '0000'))).rejects.toMatchObject({
     name: 'ValidationError',
     message: expect.stringContaining('does not exist'),
+  });
+});
+
+test("DescribeStackEvents answers the stack's events newest first, a hundred a page, with the stack's own", async () => {
+  const stack: LocalStack = {
+    stackId: STACK_ID,
+    stackName: 'FinspaceUsers',
+    status: 'REVIEW_IN_PROGRESS',
+    creationTime: new Date(clock),
+    events: [],
+  };
+  cloudformation.stacks.set(STACK_ID, stack);
+  enterStackStatus(stack, 'CREATE_IN_PROGRESS', new Date(clock + 1_000));
+  for (let i = 0; i < 150; i++) {
+    stack.events?.push({
+      logicalResourceId: `User${i}`,
+      physicalResourceId: `env/u-${i}`,
+      resourceType: 'Custom::FinspaceUser',
+      resourceStatus: 'CREATE_COMPLETE',
+      timestamp: new Date(clock + 2_000 + i),
+    });
+  }
+  const first = await outbound.stackEvents(STACK_ID);
+  expect(first.events).toHaveLength(100);
+  expect(first.events[0]).toEqual({
+    resourceType: 'Custom::FinspaceUser',
+    physicalResourceId: 'env/u-149',
+    resourceStatus: 'CREATE_COMPLETE',
+    timestamp: clock + 2_149,
+  });
+  const second = await outbound.stackEvents(STACK_ID, first.nextToken);
+  expect(second.nextToken).toBeUndefined();
+  expect(second.events.at(-1)).toEqual({
+    resourceType: 'AWS::CloudFormation::Stack',
+    physicalResourceId: STACK_ID,
+    resourceStatus: 'CREATE_IN_PROGRESS',
+    timestamp: clock + 1_000,
   });
 });
 

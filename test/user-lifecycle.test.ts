@@ -15,8 +15,9 @@ import { FakeOutbound, serviceError } from './support/fake-outbound';
 
 const PHYSICAL_ID = `${ENVIRONMENT}/u-quant-analyst`;
 
-function setup(now: () => number = Date.now) {
+function setup(now: () => number = Date.now, status = 'UPDATE_IN_PROGRESS') {
   const outbound = new FakeOutbound();
+  outbound.stackStatusNow = status;
   const credentials = new FinspaceCredentialsCache(credentialsFetcher(outbound, now), now);
   const outcomes: Outcome[] = [];
   const notices: string[] = [];
@@ -31,7 +32,7 @@ describe('Create', () => {
     const response = await run(createEvent());
 
     expect(outbound.calls.map((c) => c.operation)).toEqual([
-      'stackStatus', // CloudFormation is deploying the stack: the event is its
+      'describeStack', // CloudFormation is deploying the stack: the event is its
       'getItem', // the resource's change record: has this event been handled already?
       'assumeRole',
       'getProgrammaticAccessCredentials',
@@ -185,7 +186,7 @@ describe('Update', () => {
     await run(updateEvent(PHYSICAL_ID, properties({ FirstName: undefined }), properties()));
     expect(outbound.writes()).toEqual([]);
     // it asked whether this is a rollback (whose undoing of a write would write), and nothing else
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack']);
     expect(outcomes).toEqual(['unchanged']);
   });
 
@@ -241,8 +242,9 @@ describe('Update', () => {
     outbound.stackStatusNow = 'UPDATE_ROLLBACK_IN_PROGRESS';
     // CloudFormation sends the refused properties back as the old ones, the last good ones as the new
     await run(updateEvent(PHYSICAL_ID, properties(), properties({ FirstName: ' ' })));
-    // the event is recorded against a late run of it (which would otherwise write the last good ones)
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus', 'getItem', 'putItem']);
+    // when the rollback began (the event is of it), and the event recorded against a late run of it (which would
+    // otherwise write the last good ones)
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack', 'stackEvents', 'getItem', 'putItem']);
     expect(outbound.writes()).toEqual([]);
     expect(outcomes).toEqual(['no-snapshot']);
   });
@@ -263,16 +265,18 @@ describe('Update', () => {
 });
 
 describe('Delete', () => {
+  // A removed resource's Delete, in the update's cleanup.
+  const CLEANUP = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
   test('with RETAIN makes no FinSpace call', async () => {
-    const { outbound, run, outcomes } = setup();
+    const { outbound, run, outcomes } = setup(Date.now, CLEANUP);
     const response = await run(deleteEvent(PHYSICAL_ID));
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack']);
     expect(outcomes).toEqual(['retained']);
     expect(response.PhysicalResourceId).toBe(PHYSICAL_ID);
   });
 
   test('with DESTROY disables the user with FinSpace credentials', async () => {
-    const { outbound, run, outcomes } = setup();
+    const { outbound, run, outcomes } = setup(Date.now, CLEANUP);
     const event = deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' }));
     await run(event);
     expect(outbound.writes()).toEqual([
@@ -417,7 +421,7 @@ describe('Delete', () => {
   });
 
   test('with DESTROY of a user FinSpace no longer has succeeds', async () => {
-    const { outbound, run, outcomes } = setup();
+    const { outbound, run, outcomes } = setup(Date.now, CLEANUP);
     outbound.failNext('getUser', new ResourceNotFoundException('no such user', { httpStatusCode: 404 }));
     await expect(run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' })))).resolves.toBeDefined();
     expect(outbound.writes()).toEqual([]);
@@ -425,7 +429,7 @@ describe('Delete', () => {
   });
 
   test('with DESTROY that FinSpace refuses fails loudly', async () => {
-    const { outbound, run } = setup();
+    const { outbound, run } = setup(Date.now, CLEANUP);
     outbound.failNext('disableUser', serviceError('InternalServerException', 'boom', 500));
     await expect(run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' })))).rejects.toThrow(
       'DisableUser u-quant-analyst: InternalServerException: boom',
@@ -433,17 +437,17 @@ describe('Delete', () => {
   });
 
   test('after a failed Create (the physical id its FAILED answer gave) makes no STS or FinSpace call', async () => {
-    const { outbound, run, outcomes } = setup();
+    const { outbound, run, outcomes } = setup(Date.now, CLEANUP);
     const marker = CREATE_FAILED_PHYSICAL_ID;
     const response = await run(deleteEvent(marker, properties({ RemovalPolicy: 'destroy' })));
     // the deploy guard, and nothing else
-    expect(outbound.calls.map((c) => c.operation)).toEqual(['stackStatus']);
+    expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack']);
     expect(outcomes).toEqual(['skipped']);
     expect(response.PhysicalResourceId).toBe(marker);
   });
 
   test("of properties that break today's rules still disables a DESTROY user", async () => {
-    const { outbound, run, outcomes } = setup();
+    const { outbound, run, outcomes } = setup(Date.now, CLEANUP);
     // a name valid under an older rule, and a property since dropped
     await run(deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy', FirstName: '', Nickname: 'Ada' })));
     expect(outbound.writes().map((w) => w.operation)).toEqual(['disableUser']);
@@ -476,29 +480,70 @@ describe('only while CloudFormation deploys the stack', () => {
       const calls = outbound.calls.length;
       await expect(run(event)).rejects.toThrow(`refused: the stack is ${status}, not being deployed`);
       // not the snapshot table, not STS, not FinSpace
-      expect(outbound.calls.slice(calls).map((c) => c.operation)).toEqual(['stackStatus']);
+      expect(outbound.calls.slice(calls).map((c) => c.operation)).toEqual(['describeStack']);
     }
     expect(outcomes).toEqual([]);
   });
 
-  test.each([
-    'CREATE_IN_PROGRESS',
-    'UPDATE_IN_PROGRESS',
-    'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
-    'DELETE_IN_PROGRESS',
-    'ROLLBACK_IN_PROGRESS',
-    'UPDATE_ROLLBACK_IN_PROGRESS',
-    'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
-  ])('a stack that is %s is served', async (status) => {
-    const { outbound, run } = setup();
-    outbound.stackStatusNow = status;
-    await expect(run(createEvent())).resolves.toMatchObject({ PhysicalResourceId: PHYSICAL_ID });
+  // A request of a kind CloudFormation sends in that status (stack-phase.ts REQUEST_TYPES_BY_STATUS).
+  const DESTROY_DELETE = () => deleteEvent(PHYSICAL_ID, properties({ RemovalPolicy: 'destroy' }));
+  test.each<[string, () => LifecycleEvent, Outcome]>([
+    ['CREATE_IN_PROGRESS', () => createEvent(), 'updated'],
+    ['UPDATE_IN_PROGRESS', () => createEvent(), 'updated'],
+    ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', DESTROY_DELETE, 'disabled'],
+    ['DELETE_IN_PROGRESS', DESTROY_DELETE, 'disabled'],
+    ['ROLLBACK_IN_PROGRESS', DESTROY_DELETE, 'no-snapshot'],
+    [
+      'UPDATE_ROLLBACK_IN_PROGRESS',
+      () => updateEvent(PHYSICAL_ID, properties(), properties({ Type: 'SUPER_USER' })),
+      'no-snapshot',
+    ],
+    ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', DESTROY_DELETE, 'no-snapshot'],
+  ])('a stack that is %s is served', async (status, event, outcome) => {
+    const { run, outcomes } = setup(Date.now, status);
+    await expect(run(event())).resolves.toBeDefined();
+    expect(outcomes).toEqual([outcome]);
+  });
+
+  describe('a request CloudFormation does not send in that status is a late event of an earlier phase: nothing written', () => {
+    const UPDATE = () => updateEvent(PHYSICAL_ID, properties({ Type: 'SUPER_USER' }), properties());
+    // CloudFormation no longer waits for it: FAILED, so that a mistaken refusal fails its deploy visibly.
+    test.each<[string, () => LifecycleEvent]>([
+      ['CREATE_IN_PROGRESS', UPDATE],
+      ['CREATE_IN_PROGRESS', DESTROY_DELETE],
+      ['UPDATE_IN_PROGRESS', DESTROY_DELETE],
+      ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', () => createEvent()],
+      ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', UPDATE],
+      ['DELETE_IN_PROGRESS', () => createEvent()],
+      ['DELETE_IN_PROGRESS', UPDATE],
+    ])('%s: a late %#: refused, FAILED', async (status, event) => {
+      const { outbound, run } = setup(Date.now, status);
+      const sent = event();
+      await expect(run(sent)).rejects.toThrow(
+        `refused: CloudFormation sends no ${sent.RequestType} while the stack is ${status}`,
+      );
+      expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack']);
+    });
+
+    // A FAILED answer would leave the rollback failed: SUCCESS, and the log says why.
+    test.each<[string, () => LifecycleEvent]>([
+      ['ROLLBACK_IN_PROGRESS', () => createEvent()],
+      ['ROLLBACK_IN_PROGRESS', UPDATE],
+      ['UPDATE_ROLLBACK_IN_PROGRESS', () => createEvent()],
+      ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', () => createEvent()],
+      ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', UPDATE],
+    ])('%s: a late %#: SUCCESS, nothing written', async (status, event) => {
+      const { outbound, run, outcomes } = setup(Date.now, status);
+      await expect(run(event())).resolves.toBeDefined();
+      expect(outbound.calls.map((c) => c.operation)).toEqual(['describeStack']);
+      expect(outcomes).toEqual(['late']);
+    });
   });
 
   test('one DescribeStacks per event, shared by the rollback check and the guard', async () => {
     const { outbound, run } = setup();
     await run(updateEvent(PHYSICAL_ID, properties({ LastName: 'Byron' }), properties()));
-    expect(outbound.calls.filter((c) => c.operation === 'stackStatus')).toHaveLength(1);
+    expect(outbound.calls.filter((c) => c.operation === 'describeStack')).toHaveLength(1);
     expect(outbound.writes().map((w) => w.operation)).toContain('updateUser');
   });
 });

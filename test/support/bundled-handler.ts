@@ -1,13 +1,19 @@
 // Runs the bundled handler as a Lambda instance would: a fresh Node process
 // given the event with a ResponseURL of the local CloudFormation endpoint
-// (unless the event brings its own), and what the handler PUT there read back;
-// and that endpoint, with the events' stack being created.
+// (unless the event brings one of its own making: the S3 one of support/events.ts
+// is replaced), and what the handler PUT there read back; and that endpoint,
+// with the events' stack being created.
 import { execFile } from 'node:child_process';
 import type { CloudFormationResponse } from '../../lambda/cfn-response';
-import { type CloudFormationEndpoint, startCloudFormationEndpoint } from '../../local/cloudformation-endpoint';
+import {
+  type CloudFormationEndpoint,
+  enterStackStatus,
+  type LocalStack,
+  startCloudFormationEndpoint,
+} from '../../local/cloudformation-endpoint';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { demoState } from './demo-state';
-import { STACK_ID } from './events';
+import { EVENTS_RESPONSE_BUCKET, STACK_ID } from './events';
 import { provisionSnapshotTable } from './snapshot-table';
 
 export interface BundledRun {
@@ -28,8 +34,13 @@ export async function runBundledHandler(
   event: object,
   env: Record<string, string | undefined>,
   cloudformation: Pick<CloudFormationEndpoint, 'url' | 'openResponse'>,
+  /** When CloudFormation sent the event (its ResponseURL's signing time). @default now */
+  sentAt?: Date,
 ): Promise<BundledRun> {
-  const channel = cloudformation.openResponse();
+  const channel = cloudformation.openResponse(sentAt);
+  const own = (event as { ResponseURL?: unknown }).ResponseURL;
+  const ofItsOwn = 'ResponseURL' in event && !(typeof own === 'string' && own.startsWith(EVENTS_RESPONSE_BUCKET));
+  const ownUrl = ofItsOwn ? { ResponseURL: own } : {};
   const script = `const m = require('node:module'); const loaded = []; const load = m._load;
     m._load = function (request, ...rest) { loaded.push(request); return load.call(this, request, ...rest); };
     const done = (error) => process.stdout.write(${JSON.stringify(MARK)} + JSON.stringify({ error, loaded }) + '\\n');
@@ -38,7 +49,7 @@ export async function runBundledHandler(
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ['-e', script, JSON.stringify({ ResponseURL: channel.url, ...event })],
+        ['-e', script, JSON.stringify({ ...event, ResponseURL: channel.url, ...ownUrl })],
         { env: { PATH: process.env.PATH, AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url, ...env } },
         (_e, out, err) => resolve({ stdout: out, stderr: err }),
       );
@@ -84,11 +95,14 @@ export async function closeHandlerEndpoints(endpoints: HandlerEndpoints): Promis
  */
 export async function cloudFormationCreatingStack(): Promise<CloudFormationEndpoint> {
   const cloudformation = await startCloudFormationEndpoint();
-  cloudformation.stacks.set(STACK_ID, {
+  const stack: LocalStack = {
     stackId: STACK_ID,
     stackName: 'FinspaceUsers',
-    status: 'CREATE_IN_PROGRESS',
+    status: 'REVIEW_IN_PROGRESS',
     creationTime: new Date(),
-  });
+    events: [],
+  };
+  enterStackStatus(stack, 'CREATE_IN_PROGRESS', stack.creationTime);
+  cloudformation.stacks.set(STACK_ID, stack);
   return cloudformation;
 }

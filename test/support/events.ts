@@ -1,5 +1,5 @@
 // Realistic CloudFormation events for Custom::FinspaceUser, as the handler's
-// lifecycle sees them (the handler itself also gets a ResponseURL).
+// lifecycle sees them, with the ResponseURL that says when CloudFormation sent them.
 import type { LifecycleEvent } from '../../lambda/user-lifecycle';
 
 export const STACK_ID =
@@ -24,6 +24,35 @@ export function properties(overrides: Record<string, unknown> = {}): Record<stri
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 
+/** When the events below say CloudFormation sent them, unless a test says otherwise (`sentAt`). */
+export const SENT_AT = Date.UTC(2026, 5, 1);
+
+/** Where the ResponseURLs of the events below point (a run of the bundled handler answers at its own endpoint instead). */
+export const EVENTS_RESPONSE_BUCKET = 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/';
+
+/** A ResponseURL as CloudFormation pre-signs it (SigV4) as it sends an event at `at` (epoch ms). */
+export function responseUrlSentAt(at: number, region = 'us-east-1'): string {
+  const amzDate = new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  const bucket = `cloudformation-custom-resource-response-${region.replace(/-/g, '')}`;
+  const query = new URLSearchParams({
+    'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+    'X-Amz-Date': amzDate,
+    'X-Amz-SignedHeaders': 'host',
+    'X-Amz-Expires': '7199',
+    'X-Amz-Credential': `AKIAEXAMPLE/${amzDate.slice(0, 8)}/${region}/s3/aws4_request`,
+    'X-Amz-Signature': '0'.repeat(64),
+  });
+  return `https://${bucket}.s3.amazonaws.com/${encodeURIComponent(STACK_ID)}%7CQuantAnalyst12EC49D4%7Crequest?${query}`;
+}
+
+/** The event as CloudFormation would have sent it at `at` (epoch ms): its ResponseURL signed then. */
+export function sentAt<E extends LifecycleEvent>(event: E, at: number): E {
+  return { ...event, ResponseURL: responseUrlSentAt(at) };
+}
+
 let counter = 0;
 function requestId(): string {
   counter += 1;
@@ -35,6 +64,7 @@ const common = () => ({
   StackId: STACK_ID,
   LogicalResourceId: 'QuantAnalyst12EC49D4',
   ResourceType: 'Custom::FinspaceUser',
+  ResponseURL: responseUrlSentAt(SENT_AT),
 });
 
 export function createEvent(props = properties()): LifecycleEvent {

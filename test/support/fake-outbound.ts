@@ -1,11 +1,21 @@
 // A fake of the handler's only network module: it records every call with
 // the credentials that signed it, and fails the calls a test scripts. It
-// keeps FinSpace users (UpdateUser changes them), a stack status, the stack's
+// keeps FinSpace users (UpdateUser changes them), a stack status with the
+// stack's own events (each status it enters, at the fake's clock), the stack's
 // resources and a snapshot table, as the real services would.
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { GetUserOutput } from '../../finspace/client';
 import { SNAPSHOT_KEY_ATTRIBUTE, SNAPSHOT_REVISION_ATTRIBUTE } from '../../lambda/consts';
-import type { AssumeRoleOptions, Outbound, StackResource, StoredItem, StoredRevision } from '../../lambda/outbound';
+import type {
+  AssumeRoleOptions,
+  Outbound,
+  StackDescription,
+  StackEventSummary,
+  StackResource,
+  StoredItem,
+  StoredRevision,
+} from '../../lambda/outbound';
+import { STACK_ID } from './events';
 
 export const IAM_CREDENTIALS: AwsCredentialIdentity = {
   accessKeyId: 'ASIAADMINROLE',
@@ -40,8 +50,48 @@ export class FakeOutbound implements Outbound {
   readonly items = new Map<string, StoredItem>();
   /** Keys whose item holds its revision as a type the handler does not read (a number, say): no condition matches it. */
   readonly unmatchableRevisions = new Set<string>();
-  /** What DescribeStacks answers. */
-  stackStatusNow = 'UPDATE_IN_PROGRESS';
+  /** The stack's events, oldest first: DescribeStackEvents answers them newest first, `eventsPageSize` a page. */
+  readonly stackEventLog: StackEventSummary[] = [];
+  eventsPageSize = 100;
+  /** The time a status is entered at (epoch ms); a test that times phases sets it. */
+  clock: () => number = () => 0;
+  /** What DescribeStacks answers: CreationTime, and LastUpdatedTime from the first update on. */
+  creationTime = 0;
+  lastUpdatedTime: number | undefined;
+  private status = '';
+
+  constructor() {
+    this.stackStatusNow = 'UPDATE_IN_PROGRESS';
+  }
+
+  /** What DescribeStacks answers; setting it enters the status as CloudFormation does (a stack event, an update's time). */
+  get stackStatusNow(): string {
+    return this.status;
+  }
+
+  set stackStatusNow(status: string) {
+    const at = this.clock();
+    this.status = status;
+    if (status === 'UPDATE_IN_PROGRESS') this.lastUpdatedTime = at;
+    this.stackEventLog.push({
+      resourceType: 'AWS::CloudFormation::Stack',
+      physicalResourceId: STACK_ID,
+      resourceStatus: status,
+      timestamp: at,
+    });
+  }
+
+  /** Events of the stack's resources now (they push the stack's own events a page further back). */
+  addResourceEvents(count: number): void {
+    for (let i = 0; i < count; i++) {
+      this.stackEventLog.push({
+        resourceType: 'Custom::FinspaceUser',
+        physicalResourceId: `${i}`,
+        resourceStatus: 'UPDATE_COMPLETE',
+        timestamp: this.clock(),
+      });
+    }
+  }
   /** What DescribeStackResource answers, by logical id; one not here does not exist. */
   readonly stackResources = new Map<string, StackResource>();
   private issued = 0;
@@ -115,9 +165,20 @@ export class FakeOutbound implements Outbound {
     return { userId: input.userId };
   }
 
-  async stackStatus(stackId: string) {
-    await this.record('stackStatus', undefined, { stackId });
-    return this.stackStatusNow;
+  async describeStack(stackId: string): Promise<StackDescription> {
+    await this.record('describeStack', undefined, { stackId });
+    return { status: this.status, creationTime: this.creationTime, lastUpdatedTime: this.lastUpdatedTime };
+  }
+
+  async stackEvents(stackId: string, nextToken?: string) {
+    await this.record('stackEvents', undefined, { stackId, nextToken });
+    const newestFirst = [...this.stackEventLog].reverse();
+    const from = nextToken === undefined ? 0 : Number(nextToken);
+    const to = from + this.eventsPageSize;
+    return {
+      events: newestFirst.slice(from, to),
+      nextToken: to < newestFirst.length ? String(to) : undefined,
+    };
   }
 
   async stackResource(stackId: string, logicalId: string) {
