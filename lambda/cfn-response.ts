@@ -24,8 +24,9 @@ export interface CloudFormationResponse {
 
 /**
  * The physical id of a Create that failed. It is not one the handler issues
- * (physical-id.ts), so the Delete CloudFormation sends when it rolls the
- * Create back acts on nothing.
+ * (physical-id.ts): the Delete CloudFormation sends when it rolls the Create
+ * back disables nothing, and undoes only what the Create may have written
+ * before it failed, from its change record (user-lifecycle.ts).
  */
 export const CREATE_FAILED_PHYSICAL_ID = 'finspace-user:create-failed';
 

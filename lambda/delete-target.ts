@@ -22,7 +22,7 @@ export type UserTarget = Pick<
 >;
 
 export type DeleteTarget =
-  /** A physical id this handler never issued (a Create that failed): FinSpace holds nothing of this resource. */
+  /** A physical id this handler never issued (a Create that failed): outside a rollback, nothing to act on. */
   | { readonly kind: 'not-issued' }
   /** RETAIN: the user stays as it is. */
   | { readonly kind: 'retain' }

@@ -22,7 +22,7 @@ export function protectedRoles(eventAdminRole: string, stackAdminRoles: readonly
 }
 
 /** The protected admin role whose FinSpace user `live` is, if any: its API principal, with API access on. */
-export function adminRoleOf(live: GetUserOutput, roles: readonly string[]): string | undefined {
+function adminRoleOf(live: GetUserOutput, roles: readonly string[]): string | undefined {
   const principal = live.apiAccessPrincipalArn;
   if (principal === undefined || live.apiAccess === 'DISABLED' || live.status === 'DISABLED') return undefined;
   return roles.find((role) => samePrincipal(principal, role));

@@ -9,33 +9,10 @@
 // against the time the current phase began (CloudFormation's own record of it).
 import type { Outbound, StackDescription } from './outbound';
 import { latestSendTime } from './sent-time';
-import { serviceCall } from './stack-status';
+import { REQUEST_TYPES_BY_STATUS, serviceCall } from './stack-status';
 import type { LifecycleEvent } from './user-lifecycle';
 
 type RequestType = LifecycleEvent['RequestType'];
-
-/**
- * The requests CloudFormation sends a custom resource in each status where it
- * sends any. A Create only while it creates resources (a stack's creation, an
- * update's new resources and replacements); an Update in an update, and back in
- * its rollback; a Delete in an update's cleanup (removed resources, replaced
- * ones), a stack's deletion, and the rollbacks (of a failed creation: what it
- * made; of a failed update: in its cleanup, what the update made). A Delete
- * while an update rolls back is documented neither way: the rollback path
- * writes only restores it can trust, so it is taken rather than failing the rollback.
- */
-export const REQUEST_TYPES_BY_STATUS: ReadonlyMap<string, ReadonlySet<RequestType>> = new Map<
-  string,
-  ReadonlySet<RequestType>
->([
-  ['CREATE_IN_PROGRESS', new Set(['Create'])],
-  ['UPDATE_IN_PROGRESS', new Set(['Create', 'Update'])],
-  ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', new Set(['Delete'])],
-  ['DELETE_IN_PROGRESS', new Set(['Delete'])],
-  ['ROLLBACK_IN_PROGRESS', new Set(['Delete'])],
-  ['UPDATE_ROLLBACK_IN_PROGRESS', new Set(['Update', 'Delete'])],
-  ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', new Set(['Delete'])],
-]);
 
 /**
  * How far the time CloudFormation signs a ResponseURL at may be behind the
@@ -102,7 +79,7 @@ function describedPhaseStart(stack: StackDescription): number | undefined {
  * where that cannot be found (not visible yet, say), an earlier time: an event
  * is then taken for the current phase's rather than refused.
  */
-export async function phaseStartFromEvents(stackId: string, stack: StackDescription, deps: PhaseDeps): Promise<number> {
+async function phaseStartFromEvents(stackId: string, stack: StackDescription, deps: PhaseDeps): Promise<number> {
   const operationTime = stack.lastUpdatedTime ?? stack.creationTime ?? 0;
   const key = [stackId, stack.status, operationTime].join('\n');
   const cached = deps.phaseStarts?.get(key);

@@ -8,16 +8,33 @@
 import type { Outbound, StackDescription } from './outbound';
 import type { LifecycleEvent } from './user-lifecycle';
 
-/** The statuses in which CloudFormation sends a custom resource its events. */
-export const DEPLOYING_STATUSES: ReadonlySet<string> = new Set([
-  'CREATE_IN_PROGRESS',
-  'UPDATE_IN_PROGRESS',
-  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
-  'DELETE_IN_PROGRESS',
-  'ROLLBACK_IN_PROGRESS',
-  'UPDATE_ROLLBACK_IN_PROGRESS',
-  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+type RequestType = LifecycleEvent['RequestType'];
+
+/**
+ * The requests CloudFormation sends a custom resource in each status where it
+ * sends any. A Create only while it creates resources (a stack's creation, an
+ * update's new resources and replacements); an Update in an update, and back in
+ * its rollback; a Delete in an update's cleanup (removed resources, replaced
+ * ones), a stack's deletion, and the rollbacks (of a failed creation: what it
+ * made; of a failed update: in its cleanup, what the update made). A Delete
+ * while an update rolls back is documented neither way: the rollback path
+ * writes only restores it can trust, so it is taken rather than failing the rollback.
+ */
+export const REQUEST_TYPES_BY_STATUS: ReadonlyMap<string, ReadonlySet<RequestType>> = new Map<
+  string,
+  ReadonlySet<RequestType>
+>([
+  ['CREATE_IN_PROGRESS', new Set(['Create'])],
+  ['UPDATE_IN_PROGRESS', new Set(['Create', 'Update'])],
+  ['UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', new Set(['Delete'])],
+  ['DELETE_IN_PROGRESS', new Set(['Delete'])],
+  ['ROLLBACK_IN_PROGRESS', new Set(['Delete'])],
+  ['UPDATE_ROLLBACK_IN_PROGRESS', new Set(['Update', 'Delete'])],
+  ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', new Set(['Delete'])],
 ]);
+
+/** The statuses in which CloudFormation sends a custom resource its events. */
+export const DEPLOYING_STATUSES: ReadonlySet<string> = new Set(REQUEST_TYPES_BY_STATUS.keys());
 
 /** The event's stack (its status and times), asked of CloudFormation on first use and kept for the rest of the event. */
 export type StackOf = () => Promise<StackDescription>;
@@ -36,8 +53,9 @@ export function stackOnce(
 
 /**
  * Runs a call to the handler's own stack services, its failure named by the
- * operation and subject (`DescribeStacks arn:...: AccessDenied: ...`): the
- * stack status and the snapshot store hold no names to mask. A call the
+ * operation and subject (`DescribeStacks arn:...: AccessDenied: ...`):
+ * CloudFormation's and DynamoDB's errors carry no item values, so there are
+ * no names to mask. A call the
  * signal abandoned says why (the handler's time budget), not just that it was.
  */
 export async function serviceCall<T>(

@@ -58,7 +58,7 @@ export async function claimUser(event: ClaimEvent, user: ClaimedUser, deps: Clai
 }
 
 /** The holder a stored claim names, or why it names none (a rule, never a value). */
-export function claimHolder(item: StoredItem, key: string, nowMs: number): { holder?: string; problem?: string } {
+function claimHolder(item: StoredItem, key: string, nowMs: number): { holder?: string; problem?: string } {
   const names = Object.keys(item).sort().join();
   if (names !== [SNAPSHOT_KEY_ATTRIBUTE, SNAPSHOT_TTL_ATTRIBUTE, 'holder', 'kind'].sort().join()) {
     return { problem: 'not the attributes of a claim' };

@@ -52,7 +52,8 @@ export interface LifecycleResponse {
  * an earlier phase of the stack's operation, run late (nothing written; in a
  * rollback it answers SUCCESS, elsewhere FAILED). `moved`: a DESTROY
  * Delete of a user that another resource of the stack now holds (left
- * enabled). `skipped`: nothing to do (a failed Create's Delete, a redelivery).
+ * enabled). `skipped`: nothing to do (a Delete, outside a rollback, of a
+ * Create that failed; a redelivery).
  */
 export type Outcome =
   | 'updated'
@@ -252,7 +253,8 @@ async function onDelete(event: LifecycleEvent, deps: EventDeps): Promise<Lifecyc
   const notSent = requestTypeProblem(event.RequestType, status);
   if (notSent) throw new LifecycleError(`refused: ${notSent}. Nothing was written.`);
   const target = deleteTarget(physicalId, event.ResourceProperties);
-  // A physical id we did not issue is a Create that failed: FinSpace has nothing of this resource.
+  // A physical id we did not issue is a Create that failed. Its rollback's Delete (above) undid what it may have
+  // written; outside a rollback there is nothing of this resource to act on.
   if (target.kind === 'not-issued') {
     report('skipped');
     return response;

@@ -101,11 +101,12 @@ export function snapshotTablePolicy(handlerRoleArn: string, deployingRoleArn: st
 /**
  * Where the handler keeps the before-values of the users a deploy writes, so
  * that the deploy's rollback can put them back (lambda/rollback.ts): one table
- * per stack, items that expire within a day, names encrypted at rest with the
- * account's DynamoDB KMS key. The handler may read, write and delete items of
- * this table and ask CloudFormation for its own stack's status (is this event
- * a rollback?), nothing more; no other principal may touch its items, and
- * only `deployingRole` may change it or its policy (snapshotTablePolicy).
+ * per stack, items that expire (lambda/consts.ts), names encrypted at rest with
+ * the account's DynamoDB KMS key. The handler may read and write items of this
+ * table (GetItem, PutItem: records are overwritten and expire, never deleted)
+ * and describe its own stack, its resources and its events, nothing more; no
+ * other principal may touch its items, and only `deployingRole` may change it
+ * or its policy (snapshotTablePolicy).
  */
 export function snapshotTable(
   scope: Construct,

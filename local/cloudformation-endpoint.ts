@@ -124,7 +124,7 @@ function stackNamed(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchPara
 }
 
 /** DescribeStacks of one stack, by id or name, as CloudFormation answers it. */
-export function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchParams): LocalStack {
+function describeStacks(stacks: ReadonlyMap<string, LocalStack>, form: URLSearchParams): LocalStack {
   if (form.get('Action') !== 'DescribeStacks') {
     throw new ServiceError(
       'InvalidAction',
@@ -212,7 +212,7 @@ function deployedStacks(state: DeployState): Map<string, LocalStack> {
 }
 
 /** GetTemplate and ListStackResources of a deployed stack, from the local deploy state. */
-export function deployedStackXml(state: DeployState, form: URLSearchParams, requestId: string): string {
+function deployedStackXml(state: DeployState, form: URLSearchParams, requestId: string): string {
   const action = form.get('Action');
   const stack = stackNamed(deployedStacks(state), form);
   const view = deployedView(state[stack.stackName]);

@@ -89,7 +89,7 @@ async function dynamodbCall(endpoint: string, operation: string, input: unknown)
  * credentials) and the role CloudFormation deploys the stack as (the local
  * deploy provisions with the local deployer's).
  */
-export function localTablePolicy(table: LocalTableSpec, context: TablePolicyContext): string | undefined {
+function localTablePolicy(table: LocalTableSpec, context: TablePolicyContext): string | undefined {
   if (table.resourcePolicy === undefined) return undefined;
   const deployer = context.cloudFormationExecutionRoleArn;
   const resolved = resolveProperties(

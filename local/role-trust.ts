@@ -18,7 +18,7 @@ export function trustPolicyKind(name: string): PolicyKind {
 }
 
 /** A role's trust policy, read: a PolicyError names what the local endpoint cannot evaluate in it. */
-export function trustPolicyOf(roleArn: string, role: RoleRecord): Policy {
+function trustPolicyOf(roleArn: string, role: RoleRecord): Policy {
   return parsePolicy(role.trustPolicy, trustPolicyKind(`roles["${roleArn}"].trustPolicy`));
 }
 
@@ -33,7 +33,7 @@ export function checkTrustPolicies(state: EmulatorState): void {
 }
 
 /** The principals a key acts as: its own, and those it stands for here (the handler roles of the app's stacks). */
-export function principalsOf(caller: AccessKeyRecord): string[] {
+function principalsOf(caller: AccessKeyRecord): string[] {
   return [caller.principalArn ?? '', ...(caller.actsAs ?? [])].filter((p) => p !== '');
 }
 

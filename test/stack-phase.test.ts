@@ -5,8 +5,7 @@
 // whose stack enters each status at the test's clock.
 import { FinspaceCredentialsCache } from '../finspace/credentials';
 import type { GetUserOutput } from '../finspace/client';
-import { CLOCK_TOLERANCE_MS, PhaseStarts, REQUEST_TYPES_BY_STATUS } from '../lambda/stack-phase';
-import { DEPLOYING_STATUSES } from '../lambda/stack-status';
+import { CLOCK_TOLERANCE_MS, PhaseStarts } from '../lambda/stack-phase';
 import { credentialsFetcher, type LifecycleEvent, onEvent, type Outcome } from '../lambda/user-lifecycle';
 import { createEvent, deleteEvent, ENVIRONMENT, properties, SENT_AT, sentAt, updateEvent } from './support/events';
 import { FakeOutbound } from './support/fake-outbound';
@@ -229,10 +228,6 @@ describe('a forward event run late in the next deploy, after its rollback comple
     expect(outbound.writes()).toEqual([]);
     expect(live().status).toBe('ENABLED');
   });
-});
-
-test('CloudFormation sends some request in every status in which the handler serves it, and in no other', () => {
-  expect(new Set(REQUEST_TYPES_BY_STATUS.keys())).toEqual(DEPLOYING_STATUSES);
 });
 
 describe('when the current phase began', () => {

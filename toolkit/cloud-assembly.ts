@@ -116,7 +116,7 @@ export class OutsideAssemblyError extends Error {}
  * pull request's output, read as data by a job that holds credentials: a
  * manifest must not make it read (and print) anything else on the machine.
  */
-export function insideAssembly(outdir: string, file: string, what: string): string {
+function insideAssembly(outdir: string, file: string, what: string): string {
   const root = realpathSync(outdir);
   const outside = () =>
     new OutsideAssemblyError(
